@@ -1,0 +1,42 @@
+# The two commands of README.rst: `make run` (example project) and `make test` (the suite).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench wheel clean messages
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[engine,test,dev]' -r example_project/requirements.txt
+	touch $(STAMP)
+
+## Set up and run the example project on http://127.0.0.1:8000 (SQLite, local provider).
+run: $(STAMP)
+	cd example_project && ../$(BIN)/python manage.py migrate --noinput
+	cd example_project && ../$(BIN)/python manage.py lifecheck_demo_setup
+	cd example_project && ../$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## Set up and run the whole test suite (browser tests included).
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(STAMP)
+	$(BIN)/python bench/engine.py
+
+wheel: $(STAMP)
+	$(BIN)/python -m build --wheel --outdir dist .
+
+messages: $(STAMP)
+	cd django_lifecheck && ../$(BIN)/django-admin makemessages -l zh_Hans -l en
+	cd django_lifecheck && ../$(BIN)/django-admin makemessages -d djangojs -l zh_Hans -l en
+	cd django_lifecheck && ../$(BIN)/django-admin compilemessages
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info
