@@ -1,0 +1,37 @@
+"""The liveness engine: frames of a challenge in, a :class:`~.types.Verdict` out.
+
+Pure Python on numpy, Pillow and the LiteRT interpreter, CPU only, no Django. The
+service calls :func:`analyze` on an upload and :func:`probe` for the page's live
+"no face / more than one face" hint; the evaluation harness (``engine.eval``) calls
+the same functions on synthetic scenarios.
+
+Heavy modules load on first use, so importing the package stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import EngineError
+
+if TYPE_CHECKING:
+    from .analyze import ProbeResult, analyze, probe
+    from .config import EngineConfig
+
+__all__ = ["EngineConfig", "EngineError", "ProbeResult", "analyze", "probe"]
+
+_LAZY = {
+    "analyze": ".analyze",
+    "probe": ".analyze",
+    "ProbeResult": ".analyze",
+    "EngineConfig": ".config",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(module, __name__), name)

@@ -1,0 +1,209 @@
+"""468-point face mesh on a rotated face crop, and tracking across frames.
+
+Recipe (MediaPipe's ``face_landmark`` graph; see NOTICE and the tests): a square ROI
+of side ``1.5 * max(box w, h)`` centred on the face, rotated so the eyes are level,
+is sampled into a 192x192 crop (RGB / 255); the model returns 468 x (x, y, z) in crop
+pixels and a face-presence logit. Points are mapped back to image pixels; ``z`` is
+scaled by the same factor (negative = toward the camera).
+
+Public API (used by the evaluation harness; keep stable)::
+
+    roi = roi_from_detection(det)              # detector.Detection -> Roi
+    res = FaceMesh().landmarks(rgb, roi)       # -> MeshResult
+    res.points    # (468, 3) float64, image pixels (z in the same pixel scale)
+    res.presence  # 0..1 face presence
+    res.roi       # the Roi used
+
+    tracker = FaceTracker()                    # detection + mesh + tracking
+    for rgb in frames:
+        fr = tracker.process(rgb)              # -> TrackedFrame
+        fr.mesh, fr.face_count, fr.detections, fr.detected
+
+    track(frames) -> list[TrackedFrame]        # the same over a sequence
+
+Tracking: after a frame whose presence >= ``min_presence`` the next ROI comes from
+that frame's landmarks (box around all 468 points, angle from the eye corners 33 ->
+263, side x1.5), as MediaPipe does; the detector runs again only when presence drops,
+and every ``detect_every`` frames to count faces (a second face walking in must be
+seen: tracking alone follows one face).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+
+from . import runtime
+from .detector import Detection, FaceDetector, _as_image
+
+MODEL = "face_landmark.tflite"
+INPUT_SIZE = 192
+ROI_SCALE = 1.5
+
+
+@dataclass(frozen=True)
+class Roi:
+    """A rotated square in image pixels: centre, side, rotation (radians, image axes,
+    positive = clockwise on screen since y points down)."""
+
+    cx: float
+    cy: float
+    size: float
+    theta: float
+
+    def to_image(self, uv: np.ndarray) -> np.ndarray:
+        """Map crop pixel coordinates (N, 2) in 0..192 to image pixels."""
+        c, s = math.cos(self.theta), math.sin(self.theta)
+        d = (uv / INPUT_SIZE - 0.5) * self.size
+        x = self.cx + c * d[:, 0] - s * d[:, 1]
+        y = self.cy + s * d[:, 0] + c * d[:, 1]
+        return np.stack([x, y], axis=1)
+
+
+def _normalize_angle(a: float) -> float:
+    return a - 2 * math.pi * math.floor((a + math.pi) / (2 * math.pi))
+
+
+def _angle(p0: np.ndarray, p1: np.ndarray) -> float:
+    """Rotation that levels the vector p0 -> p1 (MediaPipe's formula, image pixels)."""
+    return _normalize_angle(-math.atan2(-(p1[1] - p0[1]), p1[0] - p0[0]))
+
+
+def roi_from_detection(det: Detection) -> Roi:
+    """ROI for the mesh from a detector result (eyes: keypoints 0 -> 1)."""
+    cx, cy = det.center
+    side = ROI_SCALE * max(det.width, det.height)
+    return Roi(cx, cy, side, _angle(det.keypoints[0], det.keypoints[1]))
+
+
+def roi_from_landmarks(points: np.ndarray) -> Roi:
+    """ROI for the next frame from this frame's landmarks (tracking).
+
+    The box around the points is taken in the rotated frame, so a tilted head keeps a
+    tight square.
+    """
+    theta = _angle(points[33, :2], points[263, :2])
+    c, s = math.cos(theta), math.sin(theta)
+    xy = points[:, :2]
+    # Rotate into the face-aligned frame, take the box, rotate the centre back.
+    u = c * xy[:, 0] + s * xy[:, 1]
+    v = -s * xy[:, 0] + c * xy[:, 1]
+    uc, vc = (u.min() + u.max()) / 2, (v.min() + v.max()) / 2
+    side = ROI_SCALE * max(u.max() - u.min(), v.max() - v.min())
+    return Roi(c * uc - s * vc, s * uc + c * vc, side, theta)
+
+
+@dataclass
+class MeshResult:
+    """Landmarks of one face in one frame."""
+
+    points: np.ndarray  # (468, 3) image pixels; z same scale, negative toward camera
+    presence: float
+    roi: Roi
+
+
+def crop(img: Image.Image, roi: Roi) -> Image.Image:
+    """The 192x192 rotated crop of ``roi`` (outside the image: black)."""
+    c, s = math.cos(roi.theta), math.sin(roi.theta)
+    k = roi.size / INPUT_SIZE
+    # Pillow's affine maps output (u, v) to input (x, y) = (a u + b v + c, d u + e v + f).
+    a, b = c * k, -s * k
+    d, e = s * k, c * k
+    x0 = roi.cx - (a + b) * INPUT_SIZE / 2
+    y0 = roi.cy - (d + e) * INPUT_SIZE / 2
+    return img.transform(
+        (INPUT_SIZE, INPUT_SIZE), Image.AFFINE, (a, b, x0, d, e, y0), resample=Image.BILINEAR
+    )
+
+
+class FaceMesh:
+    """The landmark model; cheap to construct (interpreter is per thread, shared)."""
+
+    def landmarks(self, rgb: np.ndarray | Image.Image, roi: Roi) -> MeshResult:
+        img = _as_image(rgb)
+        x = np.asarray(crop(img, roi), dtype=np.float32)[None] / 255.0
+        it = runtime.interpreter(MODEL)
+        it.set_tensor(it.get_input_details()[0]["index"], x)
+        it.invoke()
+        raw = it.get_tensor(runtime.output_by_size(it, 1404)).reshape(468, 3).astype(np.float64)
+        logit = float(it.get_tensor(runtime.output_by_size(it, 1)).reshape(()))
+        presence = 1.0 / (1.0 + math.exp(-max(min(logit, 100.0), -100.0)))
+        pts = np.empty_like(raw)
+        pts[:, :2] = roi.to_image(raw[:, :2])
+        pts[:, 2] = raw[:, 2] * roi.size / INPUT_SIZE
+        return MeshResult(pts, presence, roi)
+
+
+@dataclass
+class TrackedFrame:
+    """What the tracker saw in one frame."""
+
+    mesh: MeshResult | None  # None: no face (or presence too low)
+    face_count: int  # faces the detector saw; -1 when the detector did not run
+    detections: list[Detection] = field(default_factory=list)
+    detected: bool = False  # the detector ran on this frame
+
+
+class FaceTracker:
+    """Detection + mesh + tracking over consecutive frames of one capture."""
+
+    def __init__(
+        self,
+        min_presence: float = 0.5,
+        detect_every: int = 5,
+        detector: FaceDetector | None = None,
+        mesh: FaceMesh | None = None,
+    ) -> None:
+        self.min_presence = min_presence
+        self.detect_every = max(1, detect_every)
+        self.detector = detector or FaceDetector()
+        self.mesh = mesh or FaceMesh()
+        self._roi: Roi | None = None
+        self._n = 0
+
+    def reset(self) -> None:
+        self._roi = None
+        self._n = 0
+
+    def process(self, rgb: np.ndarray | Image.Image) -> TrackedFrame:
+        img = _as_image(rgb)
+        must_detect = self._roi is None or self._n % self.detect_every == 0
+        self._n += 1
+        detections: list[Detection] = []
+        if must_detect:
+            detections = self.detector.detect(img)
+            if self._roi is None and detections:
+                self._roi = roi_from_detection(detections[0])
+        result = None
+        if self._roi is not None:
+            result = self.mesh.landmarks(img, self._roi)
+            if result.presence < self.min_presence and not must_detect:
+                # Lost track: re-detect on this same frame.
+                must_detect = True
+                detections = self.detector.detect(img)
+                result = (
+                    self.mesh.landmarks(img, roi_from_detection(detections[0]))
+                    if detections
+                    else None
+                )
+        if result is not None and result.presence >= self.min_presence:
+            self._roi = roi_from_landmarks(result.points)
+        else:
+            result = None
+            self._roi = None
+        return TrackedFrame(
+            mesh=result,
+            face_count=len(detections) if must_detect else -1,
+            detections=detections,
+            detected=must_detect,
+        )
+
+
+def track(frames: Iterable[np.ndarray | Image.Image], **kwargs) -> list[TrackedFrame]:
+    """Run a fresh :class:`FaceTracker` over ``frames`` (keyword args go to it)."""
+    tracker = FaceTracker(**kwargs)
+    return [tracker.process(f) for f in frames]
