@@ -317,15 +317,14 @@ def envelope(
 def return_redirect_url(return_url: str, token: str, success: bool) -> str:
     """Where the H5 page sends the browser back: ``returnUrl?token=&success=true|false``.
 
-    Appends with ``&`` when ``returnUrl`` already has a query string. A fragment, if
-    any, is left where it is (after the query we add) so that hash-routed pages work.
+    Literal concatenation, as the vendor does: ``&`` when ``returnUrl`` already has a
+    ``?``. A hash-routed page (``https://x/#/done``) thus gets the parameters inside its
+    fragment, where its router's query parser finds them.
     """
     query = urlencode({"token": token, "success": "true" if success else "false"})
-    base, hash_mark, fragment = return_url.partition("#")
-    joiner = "&" if "?" in base else "?"
-    if base.endswith(("?", "&")):
-        joiner = ""
-    return f"{base}{joiner}{query}{hash_mark}{fragment}"
+    if return_url.endswith(("?", "&")):
+        return return_url + query
+    return f"{return_url}{'&' if '?' in return_url else '?'}{query}"
 
 
 def join_list(items: Iterable[str]) -> str:
