@@ -1,0 +1,30 @@
+"""The service's one door to the engine, which is an optional extra (``[engine]``).
+
+Importing it lazily here lets the integrator side run without numpy or LiteRT, and
+turns a missing extra into :class:`~django_lifecheck.exceptions.EngineUnavailable`
+(HTTP 503 for the page) instead of an import error deep in a request.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from ..exceptions import EngineUnavailable
+
+_REQUIRED = ("analyze", "probe", "EngineConfig", "EngineError")
+
+
+def load_engine() -> ModuleType:
+    """The :mod:`django_lifecheck.engine` module, or :class:`EngineUnavailable`."""
+    try:
+        from .. import engine
+    except ImportError as exc:
+        raise EngineUnavailable(
+            f"The liveness engine cannot be imported ({exc}); install django-lifecheck[engine]."
+        ) from exc
+    missing = [name for name in _REQUIRED if not hasattr(engine, name)]
+    if missing:
+        raise EngineUnavailable(
+            f"django_lifecheck.engine lacks {', '.join(missing)}; the engine is incomplete."
+        )
+    return engine

@@ -1,0 +1,77 @@
+"""HTTP views of the machine API: ``api/init``, ``api/result``, ``api/openapi.yaml``.
+
+CSRF-exempt (machine-to-machine, authenticated by the APPCODE header, no cookies).
+Protocol answers are HTTP 200 with the protocol's ``code`` in the JSON body, as the
+vendor does; a missing or unknown key is HTTP 401 with the gateway's headers (see
+:mod:`.auth`); a method other than POST is HTTP 405.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.resources import files
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
+
+from ..models import ApiKey
+from ..protocol import Code, envelope
+from . import api
+from .auth import GATEWAY_BAD_APPCODE, AuthError, authenticate
+
+ApiCall = Callable[[ApiKey, object], api.Answer]
+
+
+def json_answer(body: dict, status: int = 200, headers: dict | None = None) -> JsonResponse:
+    return JsonResponse(
+        body, status=status, headers=headers, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+def _call(request: HttpRequest, call: ApiCall) -> JsonResponse:
+    if request.method != "POST":
+        response = json_answer(
+            envelope(Code.OTHER, data={"error": "Method not allowed; use POST."}), 405
+        )
+        response["Allow"] = "POST"
+        return response
+    answer = api.maintenance()
+    if answer is not None:
+        return json_answer(answer.body())
+    try:
+        api_key = authenticate(request.headers.get("Authorization"))
+    except AuthError as exc:
+        if exc.disabled:
+            return json_answer(api.Answer(Code.DISABLED).body())
+        body = envelope(Code.DISABLED, data={"error": str(exc)})
+        return json_answer(
+            body,
+            401,
+            {"X-Ca-Error-Code": GATEWAY_BAD_APPCODE, "X-Ca-Error-Message": str(exc)},
+        )
+    answer = call(api_key, request.POST)
+    body = answer.body()
+    face_url = (body.get("data") or {}).get("faceImageUrl")
+    if face_url:
+        body["data"]["faceImageUrl"] = request.build_absolute_uri(face_url)
+    return json_answer(body)
+
+
+@csrf_exempt
+def init_view(request: HttpRequest) -> JsonResponse:
+    """``POST api/init``: returnUrl, colors, actions -> token."""
+    return _call(request, api.init)
+
+
+@csrf_exempt
+def result_view(request: HttpRequest) -> JsonResponse:
+    """``POST api/result``: token -> 200/201/202/203/301."""
+    return _call(request, api.result)
+
+
+@require_GET
+def openapi_view(request: HttpRequest) -> HttpResponse:
+    """The OpenAPI 3.1 description of this service (shipped in the package)."""
+    text = files("django_lifecheck.service").joinpath("openapi.yaml").read_text("utf-8")
+    return HttpResponse(text, content_type="application/yaml; charset=utf-8")
