@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
-SECRET_KEY = "tests-only-not-secret"  # noqa: S105
+SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 USE_TZ = True
@@ -46,11 +48,14 @@ TEMPLATES = [
         },
     }
 ]
+# A file database (not :memory:) so that live-server threads and real HTTP servers in
+# the tests see the same data; one per process so that parallel runs never collide.
+_TEST_DB = str(Path(tempfile.gettempdir()) / f"lifecheck-test-{os.getpid()}.sqlite3")
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": str(BASE_DIR / "test.sqlite3"),
-        "TEST": {"NAME": str(BASE_DIR / "test.sqlite3")},
+        "NAME": _TEST_DB,
+        "TEST": {"NAME": _TEST_DB},
     }
 }
 STORAGES = {
