@@ -1,0 +1,1 @@
+"""The demo app: a KYC profile per user, marked verified by a passed liveness check."""

@@ -1,0 +1,1 @@
+"""The django-lifecheck example project: a tiny site that gates a page behind a liveness check."""
