@@ -1,0 +1,147 @@
+"""Passive and injection cues: what the frames give away without any challenge.
+
+Each cue is honest about its reach:
+
+* **Planar motion** (:func:`planar_parallax`): a photo or a screen is a plane, so
+  however it is turned or tilted, one homography maps its landmarks in one frame onto
+  another. A real head turning shows parallax (the nose moves against the cheeks) that
+  no homography absorbs. It needs pose change to say anything: a still head gives no
+  evidence either way. It cannot catch a 3D mask or a video of a real head (replays
+  are the flash check's job).
+* **Frozen face** (:func:`micro_motion`): a live person in front of a camera never
+  holds perfectly still; a photo on a stand or a still image fed as video does. It does
+  not catch a photo held in a moving hand (the planar test does, once it turns).
+* **Duplicates** (:func:`duplicate_fraction`): a camera's sensor noise makes
+  consecutive frames differ; byte-identical or near-identical frames come from a still
+  image or a looped file. A camera that delivers fewer frames than the page asks for
+  repeats some, so only a large share counts.
+* **Injection** (:func:`injection_cues`): known virtual-camera labels and impossible
+  frame timing. A label is whatever the browser reports: a renamed virtual camera or a
+  patched browser passes this cue, it only stops the casual attacker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+
+from .geometry import FIT_IDS
+
+#: Landmarks for the planar test: the pose-fit set plus nose, chin, brow, lips.
+PLANAR_IDS = np.unique(np.concatenate([FIT_IDS, [1, 152, 10, 61, 291, 168, 9, 199]]))
+
+
+def inter_ocular(points: np.ndarray) -> float:
+    """Distance between the outer eye corners (33, 263) in pixels."""
+    return float(np.linalg.norm(points[33, :2] - points[263, :2]))
+
+
+def _normalise(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean = pts.mean(axis=0)
+    d = np.sqrt(((pts - mean) ** 2).sum(axis=1)).mean()
+    s = np.sqrt(2) / d if d > 0 else 1.0
+    t = np.array([[s, 0, -s * mean[0]], [0, s, -s * mean[1]], [0, 0, 1]])
+    h = np.c_[pts, np.ones(len(pts))] @ t.T
+    return h, t
+
+
+def fit_homography(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """3x3 homography ``dst ~ H src`` by normalised DLT (least squares)."""
+    a, ta = _normalise(src)
+    b, tb = _normalise(dst)
+    n = len(src)
+    m = np.zeros((2 * n, 9))
+    m[0::2, 0:3] = a
+    m[0::2, 6:9] = -b[:, 0:1] * a
+    m[1::2, 3:6] = a
+    m[1::2, 6:9] = -b[:, 1:2] * a
+    _, _, vt = np.linalg.svd(m)
+    hn = vt[-1].reshape(3, 3)
+    h = np.linalg.inv(tb) @ hn @ ta
+    return h / h[2, 2] if abs(h[2, 2]) > 1e-12 else h
+
+
+def homography_residual(src: np.ndarray, dst: np.ndarray) -> float:
+    """RMS distance (pixels) of ``dst`` from ``src`` mapped by the best homography."""
+    h = fit_homography(src, dst)
+    p = np.c_[src, np.ones(len(src))] @ h.T
+    z = np.where(np.abs(p[:, 2:3]) < 1e-12, 1e-12, p[:, 2:3])
+    return float(np.sqrt(((p[:, :2] / z - dst) ** 2).sum(axis=1).mean()))
+
+
+def parallax(points_a: np.ndarray, points_b: np.ndarray) -> float:
+    """How far two landmark sets are from being one plane seen twice:
+    homography residual / inter-ocular distance (~0.01 for a photo, more for a head
+    that turned)."""
+    a, b = points_a[PLANAR_IDS, :2], points_b[PLANAR_IDS, :2]
+    iod = max(inter_ocular(points_a), inter_ocular(points_b), 1e-6)
+    return homography_residual(a, b) / iod
+
+
+def planar_parallax(points: Sequence[np.ndarray], poses: np.ndarray) -> tuple[float, float]:
+    """(parallax, pose range) over a sequence.
+
+    The reference is the frame nearest the median pose; parallax is the 90th
+    percentile of :func:`parallax` against it over the frames whose pose differs by
+    at least half the range (the frames that carry evidence). ``poses`` is (N, 2)
+    yaw, pitch.
+    """
+    if len(points) < 3:
+        return 0.0, 0.0
+    poses = np.asarray(poses, dtype=np.float64)
+    rng = float(max(np.ptp(poses[:, 0]), np.ptp(poses[:, 1])))
+    med = np.median(poses, axis=0)
+    ref = int(np.argmin(np.abs(poses - med).sum(axis=1)))
+    dev = np.abs(poses - poses[ref]).max(axis=1)
+    idx = [i for i in range(len(points)) if i != ref and dev[i] >= rng / 2]
+    if not idx:
+        return 0.0, rng
+    vals = [parallax(points[ref], points[i]) for i in idx]
+    return float(np.percentile(vals, 90)), rng
+
+
+def micro_motion(points: Sequence[np.ndarray]) -> float:
+    """Median frame-to-frame landmark motion / inter-ocular distance."""
+    if len(points) < 2:
+        return 0.0
+    steps = []
+    for a, b in itertools.pairwise(points):
+        d = np.sqrt(((a[PLANAR_IDS, :2] - b[PLANAR_IDS, :2]) ** 2).sum(axis=1)).mean()
+        steps.append(d / max(inter_ocular(a), 1e-6))
+    return float(np.median(steps))
+
+
+def grey_thumbnail(rgb: np.ndarray, step: int = 4) -> np.ndarray:
+    """A subsampled grey image for frame-difference tests."""
+    return rgb[::step, ::step].astype(np.float32).mean(axis=2)
+
+
+def duplicate_fraction(
+    jpegs: Sequence[bytes], thumbs: Sequence[np.ndarray], near_level: float
+) -> tuple[float, float]:
+    """(share of byte-identical, share of near-identical) consecutive frame pairs."""
+    n = len(jpegs) - 1
+    if n <= 0:
+        return 0.0, 0.0
+    digests = [hashlib.sha256(j).digest() for j in jpegs]
+    same = sum(digests[i] == digests[i + 1] for i in range(n))
+    near = 0
+    for i in range(n):
+        a, b = thumbs[i], thumbs[i + 1]
+        if digests[i] != digests[i + 1] and a.shape == b.shape:
+            near += float(np.abs(a - b).mean()) < near_level
+    return same / n, near / n
+
+
+def virtual_camera(label: str, known: Sequence[str]) -> str | None:
+    """The known virtual-camera name found in a camera label, if any."""
+    low = label.lower()
+    return next((k for k in known if k and k in low), None)
+
+
+def impossible_timing(t_ms: Sequence[int], min_interval_ms: int) -> bool:
+    """Frames closer together than any webcam delivers them."""
+    return any(b - a < min_interval_ms for a, b in itertools.pairwise(t_ms))
