@@ -15,14 +15,20 @@ _REQUIRED = ("analyze", "probe", "EngineConfig", "EngineError")
 
 
 def load_engine() -> ModuleType:
-    """The :mod:`django_lifecheck.engine` module, or :class:`EngineUnavailable`."""
+    """The :mod:`django_lifecheck.engine` module, or :class:`EngineUnavailable`.
+
+    The engine package loads its heavy modules on first attribute access, so the
+    attributes are touched here too: that is where a missing numpy or LiteRT shows.
+    """
     try:
         from .. import engine
+
+        missing = [name for name in _REQUIRED if getattr(engine, name, None) is None]
     except ImportError as exc:
         raise EngineUnavailable(
-            f"The liveness engine cannot be imported ({exc}); install django-lifecheck[engine]."
+            f"The liveness engine cannot be imported ({exc}); "
+            "install django-lifecheck[engine]."
         ) from exc
-    missing = [name for name in _REQUIRED if not hasattr(engine, name)]
     if missing:
         raise EngineUnavailable(
             f"django_lifecheck.engine lacks {', '.join(missing)}; the engine is incomplete."

@@ -77,13 +77,12 @@ def frames_view(request: HttpRequest) -> JsonResponse:
     if isinstance(token, JsonResponse):
         return token
     try:
-        load_engine()
-    except EngineUnavailable as exc:
-        return refuse(str(exc), 503)
-    try:
         parsed = parse_upload(token, request.POST.get("meta"), files)
+        load_engine()
     except UploadError as exc:
         return refuse(str(exc))
+    except EngineUnavailable as exc:
+        return refuse(str(exc), 503)
 
     from .tasks import enqueue_analysis
 
@@ -110,14 +109,13 @@ def probe_view(request: HttpRequest) -> JsonResponse:
     if upload is None:
         return refuse("The 'frame' file is required.")
     try:
-        engine = load_engine()
-    except EngineUnavailable as exc:
-        return refuse(str(exc), 503)
-    try:
         data = read_file(upload, PROBE_MAX_BYTES, "frame")
         check_jpeg(data, "frame")
+        engine = load_engine()
     except UploadError as exc:
         return refuse(str(exc))
+    except EngineUnavailable as exc:
+        return refuse(str(exc), 503)
     try:
         faces = engine.probe(data).faces
     except engine.EngineError as exc:

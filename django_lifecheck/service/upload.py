@@ -17,6 +17,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 
 from .. import conf
+from ..exceptions import EngineUnavailable
 from ..models import ServiceToken
 
 JPEG_MAGIC = b"\xff\xd8\xff"
@@ -52,7 +53,12 @@ def check_content_length(meta: Mapping[str, str]) -> None:
 
 def check_jpeg(data: bytes, label: str) -> tuple[int, int]:
     """Check that ``data`` is one decodable JPEG of a sane size; return its size."""
-    from PIL import Image, UnidentifiedImageError
+    try:
+        from PIL import Image, UnidentifiedImageError
+    except ImportError as exc:
+        raise EngineUnavailable(
+            "Pillow is not installed; install django-lifecheck[engine]."
+        ) from exc
 
     if not data.startswith(JPEG_MAGIC):
         raise UploadError(f"{label} is not a JPEG image.")
