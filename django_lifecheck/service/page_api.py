@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..exceptions import EngineUnavailable
 from ..models import ServiceToken, TokenState
-from ..protocol import Code
+from ..protocol import Code, return_redirect_url
 from . import state
 from .challenge import token_status
 from .engine_bridge import load_engine
@@ -147,7 +147,11 @@ _STATES = {"ready": "waiting", "submitted": "analysing", "done": "done", "expire
 @require_GET
 @never_cache
 def status_view(request: HttpRequest) -> JsonResponse:
-    """Where the check is: waiting, analysing, done (with the redirect) or expired."""
+    """Where the check is: waiting, analysing, done or expired.
+
+    ``redirect`` is set when done (success hint true/false) and when expired (false):
+    either way the browser's next stop is the integrator's returnUrl.
+    """
     value = request.GET.get("token")
     if not value:
         return refuse("The 'token' parameter is required.")
@@ -156,12 +160,16 @@ def status_view(request: HttpRequest) -> JsonResponse:
         return refuse("Unknown token.", 404)
     status = _STATES[token_status(token)]
     done = status == "done"
+    redirect = return_redirect(token) if done else None
+    if status == "expired":
+        # Back to the integrator all the same: its ``result`` call will say 301.
+        redirect = return_redirect_url(token.return_url, token.token, False)
     return JsonResponse(
         {
             "ok": True,
             "state": status,
             "success": (token.result_code == Code.OK) if done else None,
-            "redirect": return_redirect(token) if done else None,
+            "redirect": redirect,
         }
     )
 

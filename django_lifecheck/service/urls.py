@@ -1,8 +1,8 @@
 """The self-hosted service's paths (``spec/protocol.md``, "The self-hosted service's
 paths"), inside the app's ``lifecheck`` namespace.
 
-The H5 check page itself (``v2/check/index``) is the page module's; the endpoints its
-script calls are here.
+``v2/check/index`` is the H5 page (:mod:`.page`); the other ``v2/check/*`` paths are
+the endpoints its script calls (:mod:`.page_api`).
 """
 
 from __future__ import annotations

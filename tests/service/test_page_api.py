@@ -295,7 +295,9 @@ def test_status_through_the_life_of_a_token(client, key):
     done = page_state(token.token)
     assert done.status == "done" and done.config["redirect"] == body["redirect"]
     ServiceToken.objects.filter(pk=token.pk).update(expires_at=timezone.now())
-    assert status(client, token.token)[1]["state"] == "expired"
+    body = status(client, token.token)[1]
+    assert body["state"] == "expired" and body["success"] is None
+    assert body["redirect"] == f"https://example.com/back?token={token.token}&success=false"
     assert page_state(token.token).status == "expired"
 
 
