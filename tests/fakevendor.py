@@ -78,8 +78,8 @@ class Fault:
     status: int | None = None  # default: 503 for http_error, 403 for gateway
     delay: float = 0.0
     code: int = 999
-    error_code: str = ""
-    error_message: str = ""
+    error_code: str | None = None  # default "A403QE"; "" sends no X-Ca-Error-Code
+    error_message: str | None = None  # default "Quota Exhausted"
 
 
 @dataclass
@@ -424,8 +424,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault.kind == "gateway":
             self._gateway(
                 fault.status or 403,
-                fault.error_code or "A403QE",
-                fault.error_message or "Quota Exhausted",
+                "A403QE" if fault.error_code is None else fault.error_code,
+                "Quota Exhausted" if fault.error_message is None else fault.error_message,
             )
         elif fault.kind == "code":
             self._json(envelope(fault.code))
@@ -457,8 +457,10 @@ class _Handler(BaseHTTPRequestHandler):
     # -- writing ----------------------------------------------------------------------------
     def _gateway(self, status: int, code: str, message: str) -> None:
         self.send_response(status)
-        self.send_header("X-Ca-Error-Code", code)
-        self.send_header("X-Ca-Error-Message", message)
+        if code:
+            self.send_header("X-Ca-Error-Code", code)
+        if message:
+            self.send_header("X-Ca-Error-Message", message)
         self.send_header("Content-Length", "0")
         self.end_headers()
 

@@ -9,10 +9,12 @@ this use as long as nothing mutates it per request: its urllib3 connection pool 
 thread-safe, auth goes in each request's own headers/form (never on the session), and
 cookies are refused so the shared cookie jar never changes.
 
-Retries: ``result`` is idempotent and is retried on connection errors, HTTP 5xx,
-unreadable JSON and the protocol's 500/610, with a short backoff. ``init`` is never
-retried here: after a timeout the vendor may or may not have issued (and billed) a
-token, so the caller decides.
+Retries: ``result`` is idempotent and is retried on connection errors (including a
+connect timeout), HTTP 5xx, unreadable JSON and the protocol's 500/610, with a short
+backoff; a read timeout is not retried (it already cost the whole read timeout) and
+raises ProviderTimeout. ``init`` is never retried here: after a read timeout the vendor
+may or may not have issued (and billed) a token, so the caller decides. A connect
+timeout means nothing was sent: ProviderUnavailable, for both calls.
 """
 
 from __future__ import annotations
@@ -286,7 +288,7 @@ class JumdataProvider(BaseProvider):
             logger.info("result: code=%s taskNo=%s", code, body.get("taskNo"))
             return CheckResult(
                 code=int(code),
-                message=str(body.get("msg") or default),
+                message=redact(str(body.get("msg") or default), self._secrets()),
                 task_no=str(body.get("taskNo") or ""),
                 face_image_url=str(face) if face else None,
                 raw=self._raw(body),
@@ -318,6 +320,12 @@ class JumdataProvider(BaseProvider):
             response = self.session.post(
                 url, data={**form, **auth_form}, headers=headers, timeout=self.timeout
             )
+        except requests.ConnectTimeout:
+            # Nothing reached the vendor: the outcome is known (no token, no result).
+            logger.warning("%s: could not connect to %s in time", endpoint, url)
+            raise ProviderUnavailable(
+                f"Jumdata {endpoint}: could not connect in time (timeout {self.timeout})."
+            ) from None
         except requests.Timeout as exc:
             logger.warning("%s: no answer from %s in time (%s)", endpoint, url, type(exc).__name__)
             raise ProviderTimeout(
