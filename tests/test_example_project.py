@@ -14,8 +14,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 EXAMPLE_DIR = Path(__file__).resolve().parent.parent / "example_project"
 SETTINGS_FILE = EXAMPLE_DIR / "example_project" / "settings.py"
 ENV_EXAMPLE = EXAMPLE_DIR / ".env.example"
@@ -225,6 +223,8 @@ FLOW = """
     ]
     out["gate_after"] = alice.get("/kyc-only/").status_code
     out["home_says_verified"] = "Verified on" in alice.get("/").content.decode()
+    zh = alice.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    out["home_in_chinese"] = "已于" in zh and "开始认证" in zh
 
     # Every preset the form offers is accepted by the library for every mode.
     bob = Client()
@@ -255,6 +255,7 @@ def test_check_receivers_and_kyc_gate_through_the_sandbox(tmp_path: Path) -> Non
     assert out["profile"] == [True, "passed", True]
     assert out["gate_after"] == 200
     assert out["home_says_verified"]
+    assert out["home_in_chinese"]  # LocaleMiddleware + the demo's compiled catalogue
     assert out["bad_starts"] == []
     assert out["after_fail"] == [302, "/"]
     assert out["bob_profile"] is False
