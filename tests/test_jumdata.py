@@ -27,8 +27,6 @@ from django_lifecheck.providers.base import CheckResult
 from django_lifecheck.providers.jumdata import JumdataProvider
 from tests.fakevendor import APP_ID, APP_SECRET, APPCODE
 
-pytest_plugins = ["tests.vendor_fixtures"]
-
 RETURN_URL = "https://shop.example.com/kyc/return"
 SECRETS = (APPCODE, APP_SECRET, APP_ID)
 
