@@ -14,6 +14,7 @@ import secrets
 import uuid
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -81,6 +82,15 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from ..exceptions import ConfigurationError
+        from ..service.limits import parse_rate
+
+        try:
+            parse_rate(self.rate_limit)
+        except ConfigurationError as exc:
+            raise ValidationError({"rate_limit": str(exc)}) from None
 
     def set_new_key(self) -> str:
         """Give this key a new random value and return it (the only time it is seen)."""
