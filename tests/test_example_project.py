@@ -175,6 +175,34 @@ def test_migrate_and_demo_setup_twice(tmp_path: Path) -> None:
     assert state["keys"] == [["demo", True]]
 
 
+def test_default_local_provider_sends_the_user_to_its_h5_page(tmp_path: Path) -> None:
+    """What ``make run`` serves: "Verify me" on the in-process self-hosted service."""
+    code = """
+        import json
+        from django.core.management import call_command
+        from django.contrib.auth import get_user_model
+        from django.test import Client
+        from django.test.utils import setup_test_environment
+        from django_lifecheck.models import LivenessCheck
+        setup_test_environment()
+        call_command("migrate", verbosity=0)
+        client = Client()
+        client.force_login(get_user_model().objects.create_user("carol", password="pw"))
+        started = client.post("/lifecheck/start/", {"mode": "action+flash",
+                              "actions": "LookFront,BlinkEye", "colors": "#FFFFFF,#000000"})
+        page = client.get(started["Location"])
+        check = LivenessCheck.objects.get()
+        print(json.dumps([started.status_code, started["Location"], page.status_code,
+                          check.provider, check.status, check.token]))
+    """
+    status, location, page, provider, check_status, token = json.loads(
+        ok(python(tmp_path, code)).stdout.splitlines()[-1]
+    )
+    assert status == 302 and page == 200
+    assert location == f"/lifecheck/v2/check/index?token={token}"
+    assert (provider, check_status) == ("local", "pending")
+
+
 def test_demo_setup_refuses_with_debug_off(tmp_path: Path) -> None:
     env = {"DEBUG": "False", "SECRET_KEY": "k" * 50}
     ok(manage(tmp_path, "migrate", "--noinput", **env))

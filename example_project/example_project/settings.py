@@ -34,6 +34,11 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
         stacklevel=1,
     )
 
+if not DEBUG:
+    # Off a laptop the site must be served over HTTPS anyway: browsers allow the camera
+    # only in a secure context (localhost excepted).
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -49,7 +49,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._ensure_user(*DEMO_USER, superuser=False)
             self._ensure_user(*DEMO_ADMIN, superuser=True)
-            plain_key = self._rotate_demo_key()
+            plain_key, rotated = self._rotate_demo_key()
         base_url = base_url.rstrip("/")
         self.stdout.write(
             self.style.WARNING(
@@ -59,10 +59,12 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"  Log in:  {base_url}/  as demo / demo")
         self.stdout.write(f"  Admin:   {base_url}/admin/  as admin / admin")
-        self.stdout.write(
-            f"Demo service API key {DEMO_KEY_NAME!r} (new value, the previous one no longer "
-            "works). Call the self-hosted service's init API with:"
-        )
+        if rotated:
+            self.stdout.write(
+                f"Service API key {DEMO_KEY_NAME!r} got a new value (keys are stored hashed, "
+                "so an old value cannot be shown again; it no longer works)."
+            )
+        self.stdout.write("Call the self-hosted service's init API with the demo key:")
         self.stdout.write(self._curl_line(base_url, plain_key))
         self.stdout.write(
             "Then open the returned token's H5 page: "
@@ -84,18 +86,18 @@ class Command(BaseCommand):
         kind = "superuser" if superuser else "user"
         self.stdout.write(self.style.SUCCESS(f"Created {kind} {username!r}."))
 
-    def _rotate_demo_key(self) -> str:
-        """The ``demo`` key's new plain value; created on the first run, re-keyed after."""
+    def _rotate_demo_key(self) -> tuple[str, bool]:
+        """The ``demo`` key's new plain value, and whether an existing key was re-keyed."""
         api_key = ApiKey.objects.filter(name=DEMO_KEY_NAME).first()
         if api_key is None:
             api_key, plain = ApiKey.create_key(DEMO_KEY_NAME)
             self.stdout.write(self.style.SUCCESS(f"Created service API key {DEMO_KEY_NAME!r}."))
-            return plain
+            return plain, False
         plain = api_key.set_new_key()
         api_key.is_active = True
         api_key.revoked_at = None
         api_key.save()
-        return plain
+        return plain, True
 
     @staticmethod
     def _curl_line(base_url: str, plain_key: str) -> str:
