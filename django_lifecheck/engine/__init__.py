@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Any
 from .errors import EngineError
 
 if TYPE_CHECKING:
-    from .analyze import ProbeResult, analyze, probe
+    from .pipeline import ProbeResult, analyze, probe
     from .config import EngineConfig
 
 __all__ = ["EngineConfig", "EngineError", "ProbeResult", "analyze", "probe"]
 
 _LAZY = {
-    "analyze": ".analyze",
-    "probe": ".analyze",
-    "ProbeResult": ".analyze",
+    "analyze": ".pipeline",
+    "probe": ".pipeline",
+    "ProbeResult": ".pipeline",
     "EngineConfig": ".config",
 }
 

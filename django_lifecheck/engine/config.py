@@ -46,8 +46,6 @@ class EngineConfig:
     """More frames than this is bad input (bounds the work per check)."""
     max_frame_pixels: int = 4_000_000
     """Largest decoded frame (width x height); checked from the JPEG header."""
-    max_frame_interval_ms: int = 5_000
-    """A gap between consecutive frames longer than this is bad input."""
 
     # --- face ------------------------------------------------------------------
     min_detection_score: float = 0.5
@@ -100,7 +98,7 @@ class EngineConfig:
     """NodHead: pitch must drop this far below the baseline and come back up as far."""
     action_lag_ms: int = 1000
     """An action may finish this long after its prompt was replaced."""
-    action_min_parallax: float = 0.035
+    action_min_parallax: float = 0.025
     """Head-turn actions need the landmarks to break a planar homography by this
     much (RMS residual / inter-ocular distance) between baseline and peak."""
 
@@ -117,11 +115,12 @@ class EngineConfig:
     """The skin must respond at least this many times more than the background."""
 
     # --- passive / injection ----------------------------------------------------
-    planar_min_pose_range: float = 8.0
-    """Yaw or pitch range (degrees) from which the planar-motion test is conclusive."""
-    planar_max_parallax: float = 0.035
-    """Best 90th-percentile homography residual (/ inter-ocular distance) across the
-    frames at or below which the motion is called planar (a photo or screen)."""
+    planar_min_change: float = 0.025
+    """Landmark deformation beyond a similarity (/ inter-ocular distance) from which a
+    frame carries evidence for the planar-motion test."""
+    planar_max_ratio: float = 0.4
+    """Homography residual / deformation at or below which the motion is called
+    planar (a photo or a screen): ~0.7 for a real head, ~0.2 for a plane."""
     min_motion: float = 0.004
     """Median frame-to-frame landmark motion (/ inter-ocular distance) below which
     the face is called frozen (no natural micro-motion)."""

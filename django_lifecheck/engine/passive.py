@@ -2,7 +2,7 @@
 
 Each cue is honest about its reach:
 
-* **Planar motion** (:func:`planar_parallax`): a photo or a screen is a plane, so
+* **Planar motion** (:func:`planar_evidence`): a photo or a screen is a plane, so
   however it is turned or tilted, one homography maps its landmarks in one frame onto
   another. A real head turning shows parallax (the nose moves against the cheeks) that
   no homography absorbs. It needs pose change to say anything: a still head gives no
@@ -81,26 +81,44 @@ def parallax(points_a: np.ndarray, points_b: np.ndarray) -> float:
     return homography_residual(a, b) / iod
 
 
-def planar_parallax(points: Sequence[np.ndarray], poses: np.ndarray) -> tuple[float, float]:
-    """(parallax, pose range) over a sequence.
+def similarity_residual(src: np.ndarray, dst: np.ndarray) -> float:
+    """RMS distance (pixels) of ``dst`` from ``src`` mapped by the best 2D similarity."""
+    a = src - src.mean(axis=0)
+    b = dst - dst.mean(axis=0)
+    za = a[:, 0] + 1j * a[:, 1]
+    zb = b[:, 0] + 1j * b[:, 1]
+    denom = float((np.abs(za) ** 2).sum())
+    k = (np.conj(za) * zb).sum() / denom if denom > 0 else 0
+    r = zb - k * za
+    return float(np.sqrt((np.abs(r) ** 2).mean()))
 
-    The reference is the frame nearest the median pose; parallax is the 90th
-    percentile of :func:`parallax` against it over the frames whose pose differs by
-    at least half the range (the frames that carry evidence). ``poses`` is (N, 2)
-    yaw, pitch.
+
+def planar_evidence(
+    points: Sequence[np.ndarray], reference: int, min_change: float
+) -> tuple[float, float, int]:
+    """(ratio, change, frames) of a sequence against its ``reference`` frame.
+
+    ``change`` of a frame is how far its landmarks moved beyond a 2D similarity (a head
+    turning, or a photo tilted so that it foreshortens), over the inter-ocular
+    distance; only frames that changed by at least ``min_change`` carry evidence.
+    ``ratio`` is the median over them of :func:`parallax` / change: about 0.7 for a
+    rigid 3D face (a homography absorbs a third of a turn), near 0.2 for a plane
+    (only landmark noise is left). NaN when no frame changed enough: a still face
+    says nothing about flatness. The ratio, not the raw residual, is used so that a
+    small real head turn is not mistaken for a plane.
     """
-    if len(points) < 3:
-        return 0.0, 0.0
-    poses = np.asarray(poses, dtype=np.float64)
-    rng = float(max(np.ptp(poses[:, 0]), np.ptp(poses[:, 1])))
-    med = np.median(poses, axis=0)
-    ref = int(np.argmin(np.abs(poses - med).sum(axis=1)))
-    dev = np.abs(poses - poses[ref]).max(axis=1)
-    idx = [i for i in range(len(points)) if i != ref and dev[i] >= rng / 2]
-    if not idx:
-        return 0.0, rng
-    vals = [parallax(points[ref], points[i]) for i in idx]
-    return float(np.percentile(vals, 90)), rng
+    ref = points[reference]
+    iod = max(inter_ocular(ref), 1e-6)
+    a = ref[PLANAR_IDS, :2]
+    change, ratios = 0.0, []
+    for i, p in enumerate(points):
+        if i == reference:
+            continue
+        c = similarity_residual(a, p[PLANAR_IDS, :2]) / iod
+        change = max(change, c)
+        if c >= min_change:
+            ratios.append(parallax(ref, p) / c)
+    return (float(np.median(ratios)) if ratios else float("nan")), change, len(ratios)
 
 
 def micro_motion(points: Sequence[np.ndarray]) -> float:

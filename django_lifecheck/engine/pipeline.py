@@ -1,0 +1,207 @@
+"""The engine's entry points: :func:`analyze` a whole check, :func:`probe` one frame.
+
+Order of decisions (the first that applies wins):
+
+1. input contract (:mod:`.validate`, JPEG decoding) -> :class:`EngineError`;
+2. injection cues (virtual camera label, impossible timing, duplicated frames)
+   -> 202 ``injection_suspected``;
+3. faces: two or more faces -> 203 ``multiple_faces``; none -> 203 ``no_face``; too
+   few usable frames -> 203 ``no_usable_frames``;
+4. passive liveness (frozen face, planar motion) -> 202 ``not_live``;
+5. actions in order -> 202 ``actions_not_matched`` (a head turn that moved like a
+   flat picture -> 202 ``not_live``);
+6. flash response -> 202 ``not_live``;
+7. otherwise 200 passed, with the portrait of the best frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import passive, portrait, verdict
+from .actions import match_actions
+from .config import EngineConfig
+from .decode import decode_jpeg
+from .detector import FaceDetector
+from .errors import EngineError
+from .features import FrameFeatures, measure
+from .flash import check_flash
+from .mesh import FaceTracker
+from .types import Challenge, ClientInfo, Frame, Verdict
+from .validate import validate
+
+
+def _usable(f: FrameFeatures, cfg: EngineConfig) -> bool:
+    return (
+        f.face
+        and f.face_count <= 1
+        and cfg.min_face_width <= f.face_width <= cfg.max_face_width
+        and f.face_offset <= cfg.max_face_offset
+    )
+
+
+def analyze(
+    challenge: Challenge,
+    frames: Sequence[Frame],
+    client: ClientInfo | None = None,
+    config: EngineConfig | None = None,
+) -> Verdict:
+    """Judge one capture. Raises :class:`EngineError` on bad input only."""
+    cfg = config or EngineConfig()
+    if not isinstance(cfg, EngineConfig):
+        raise EngineError(f"config must be an EngineConfig, got {type(cfg).__name__}")
+    validate(challenge, frames, client, cfg)
+    scores: dict[str, float] = {"frames": float(len(frames))}
+
+    # 2. Injection cues that need no pixels.
+    if client is not None:
+        hit = passive.virtual_camera(client.camera_label, cfg.virtual_camera_labels)
+        if hit:
+            return verdict.rejected(
+                "injection_suspected", f"virtual camera ({hit}) in the camera label"
+            )
+    t_ms = [f.t_ms for f in frames]
+    if passive.impossible_timing(t_ms, cfg.min_frame_interval_ms):
+        return verdict.rejected(
+            "injection_suspected",
+            f"frames less than {cfg.min_frame_interval_ms} ms apart: not a live camera",
+        )
+
+    rgbs = [decode_jpeg(f.jpeg, cfg.max_frame_pixels, i) for i, f in enumerate(frames)]
+    thumbs = [passive.grey_thumbnail(x) for x in rgbs]
+    same, near = passive.duplicate_fraction(
+        [f.jpeg for f in frames], thumbs, cfg.near_duplicate_level
+    )
+    scores.update(duplicate_frames=same, near_duplicate_frames=near)
+    if same > cfg.max_duplicate_fraction or near > cfg.max_duplicate_fraction:
+        what = "byte-identical" if same > cfg.max_duplicate_fraction else "near-identical"
+        return verdict.rejected(
+            "injection_suspected", f"too many {what} consecutive frames", scores
+        )
+
+    # 3. Faces.
+    tracker = FaceTracker(
+        min_presence=cfg.min_presence,
+        detect_every=cfg.detect_every,
+        detector=FaceDetector(min_score=cfg.min_detection_score),
+    )
+    feats: list[FrameFeatures] = []
+    multi = 0
+    for i, (frame, rgb) in enumerate(zip(frames, rgbs, strict=True)):
+        tf = tracker.process(rgb)
+        f = FrameFeatures(index=i, t_ms=frame.t_ms, prompt=frame.prompt, color=frame.color)
+        f.face_count = tf.face_count
+        multi += tf.face_count >= 2
+        if tf.mesh is not None:
+            measure(rgb, tf.mesh.points, f)
+        f.usable = _usable(f, cfg)
+        feats.append(f)
+    usable = [f for f in feats if f.usable]
+    scores.update(
+        face_frames=float(sum(f.face for f in feats)),
+        usable_frames=float(len(usable)),
+        multiple_face_frames=float(multi),
+    )
+    if multi >= cfg.multiple_faces_min_frames:
+        return verdict.rejected("multiple_faces", scores=scores)
+    if not any(f.face for f in feats):
+        return verdict.rejected("no_face", scores=scores)
+    if len(usable) < max(cfg.min_usable_frames, cfg.min_usable_fraction * len(frames)):
+        return verdict.rejected("no_usable_frames", scores=scores, frames_used=len(usable))
+    n_used = len(usable)
+
+    # 4. Passive liveness.
+    pts = [f.points for f in usable]
+    motion = passive.micro_motion(pts)
+    poses = np.array([[f.yaw, f.pitch] for f in usable])
+    med = np.median(poses, axis=0)
+    ref = int(np.argmin(np.abs(poses - med).sum(axis=1)))
+    ratio, change, evid = passive.planar_evidence(pts, ref, cfg.planar_min_change)
+    scores.update(
+        motion=motion, planar_ratio=ratio, planar_change=change, planar_frames=float(evid)
+    )
+    if motion < cfg.min_motion:
+        return verdict.rejected(
+            "not_live", "the face is frozen: no natural motion", scores, frames_used=n_used
+        )
+    if evid and ratio <= cfg.planar_max_ratio:
+        return verdict.rejected(
+            "not_live", "the face moves like a flat picture", scores, frames_used=n_used
+        )
+
+    # 5. Actions.
+    evidence = []
+    if challenge.actions:
+        evidence, act_scores = match_actions(challenge.actions, feats, cfg)
+        scores.update(act_scores)
+        scores["actions_matched"] = float(sum(e.matched for e in evidence))
+        if not all(e.matched for e in evidence):
+            flat = any("flat picture" in e.detail for e in evidence)
+            return verdict.rejected(
+                "not_live" if flat else "actions_not_matched",
+                next(f"{e.action}: {e.detail}" for e in evidence if not e.matched),
+                scores,
+                evidence,
+                n_used,
+            )
+
+    # 6. Flash.
+    if challenge.flash:
+        fl = check_flash(challenge.flash, feats, cfg)
+        scores.update(fl.scores())
+        if fl.judged and not fl.passed:
+            return verdict.rejected("not_live", fl.detail, scores, evidence, n_used)
+        if (
+            not fl.judged
+            and fl.frames < cfg.flash_min_frames
+            and len({s.color.upper() for s in challenge.flash}) > 1
+        ):
+            return verdict.rejected("no_usable_frames", fl.detail, scores, evidence, n_used)
+
+    # 7. Passed.
+    best = portrait.best_frame(feats, cfg)
+    jpeg = portrait.portrait_jpeg(rgbs[best.index], best, cfg) if best else None
+    if best is not None:
+        scores["portrait_frame"] = float(best.index)
+    return verdict.passed(scores, evidence, n_used, jpeg)
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """A quick look at one frame for the page's live hint.
+
+    ``hint`` is one of ``ok``, ``no_face``, ``multiple_faces``, ``too_small``,
+    ``too_large``, ``off_center``.
+    """
+
+    faces: int
+    hint: str
+    face_width: float = 0.0  # of the largest face, fraction of the frame width
+
+    def to_dict(self) -> dict[str, object]:
+        return {"faces": self.faces, "hint": self.hint, "face_width": round(self.face_width, 3)}
+
+
+def probe(jpeg: bytes, config: EngineConfig | None = None) -> ProbeResult:
+    """Count faces on one (small) JPEG frame: detector only, ~6 ms plus decoding."""
+    cfg = config or EngineConfig()
+    rgb = decode_jpeg(jpeg, cfg.max_frame_pixels)
+    h, w = rgb.shape[:2]
+    dets = FaceDetector(min_score=cfg.min_detection_score).detect(rgb)
+    if not dets:
+        return ProbeResult(0, "no_face")
+    d = max(dets, key=lambda d: d.width)
+    width = d.width / w
+    if len(dets) > 1:
+        return ProbeResult(len(dets), "multiple_faces", width)
+    cx, cy = d.center
+    if width < cfg.min_face_width:
+        return ProbeResult(1, "too_small", width)
+    if width > cfg.max_face_width:
+        return ProbeResult(1, "too_large", width)
+    if max(abs(cx / w - 0.5), abs(cy / h - 0.5)) > cfg.max_face_offset:
+        return ProbeResult(1, "off_center", width)
+    return ProbeResult(1, "ok", width)
