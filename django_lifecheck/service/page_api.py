@@ -7,13 +7,15 @@ that reason (there is no cookie-based authority to forge). Answers are JSON with
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
 
 from ..exceptions import EngineUnavailable
 from ..models import ServiceToken, TokenState
@@ -38,6 +40,23 @@ def refuse(error: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"ok": False, "error": error}, status=status)
 
 
+def allow(method: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Like ``require_http_methods``, but the 405 is JSON like every other answer."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method != method:
+                response = refuse(f"Method not allowed; use {method}.", 405)
+                response["Allow"] = method
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
 def _token_or_refusal(value: str | None) -> ServiceToken | JsonResponse:
     """The token if it may still be used by the page (issued, not expired)."""
     if not value:
@@ -59,7 +78,7 @@ def _conflict(exc: state.StateConflict) -> JsonResponse:
 
 
 @csrf_exempt
-@require_POST
+@allow("POST")
 @never_cache
 def frames_view(request: HttpRequest) -> JsonResponse:
     """Receive the one upload of a token and start its analysis."""
@@ -96,7 +115,7 @@ def frames_view(request: HttpRequest) -> JsonResponse:
 
 
 @csrf_exempt
-@require_POST
+@allow("POST")
 @never_cache
 def probe_view(request: HttpRequest) -> JsonResponse:
     """Count the faces in one small preview frame (to guide the user before capture)."""
@@ -124,7 +143,7 @@ def probe_view(request: HttpRequest) -> JsonResponse:
 
 
 @csrf_exempt
-@require_POST
+@allow("POST")
 @never_cache
 def fail_view(request: HttpRequest) -> JsonResponse:
     """The page could not run the check (no camera, permission refused, ...): 203."""
@@ -144,7 +163,7 @@ def fail_view(request: HttpRequest) -> JsonResponse:
 _STATES = {"ready": "waiting", "submitted": "analysing", "done": "done", "expired": "expired"}
 
 
-@require_GET
+@allow("GET")
 @never_cache
 def status_view(request: HttpRequest) -> JsonResponse:
     """Where the check is: waiting, analysing, done or expired.
@@ -174,7 +193,7 @@ def status_view(request: HttpRequest) -> JsonResponse:
     )
 
 
-@require_GET
+@allow("GET")
 def portrait_view(request: HttpRequest, signed: str) -> HttpResponse:
     """The portrait of a passed check, for a signed URL that has not expired."""
     portrait = load_portrait(signed)

@@ -417,3 +417,28 @@ def test_expired_token_keeps_its_row_but_answers_301(client, key):
     token = passed_token(api_key)
     ServiceToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(1))
     assert api_result(client, plain, token.token)["code"] == 301
+
+
+def test_wrong_methods_are_json_405(client):
+    for name, method in (
+        ("check-frames", client.get),
+        ("check-probe", client.get),
+        ("check-fail", client.get),
+        ("check-status", client.post),
+    ):
+        response = method(reverse(f"lifecheck:{name}"))
+        assert response.status_code == 405
+        assert response.json()["ok"] is False
+
+
+def test_service_disabled_is_404_everywhere(client, key):
+    token = new_token(key[0])
+    with lifecheck(SERVICE_ENABLED=False):
+        for url in (
+            reverse("lifecheck:api-init"),
+            reverse("lifecheck:check-status") + "?token=" + token.token,
+            reverse("lifecheck:check_index") + "?token=" + token.token,
+            portrait.portrait_path(passed_token(key[0])),
+        ):
+            assert client.get(url).status_code == 404, url
+    assert client.get(reverse("lifecheck:check-status"), {"token": token.token}).status_code == 200
