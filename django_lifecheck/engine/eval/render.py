@@ -1,0 +1,507 @@
+"""Synthetic camera frames: a face photo mapped on its own 468-point mesh, in 3D.
+
+Why this exists: the evaluation needs bona fide captures whose head pose, blinks and
+mouth openings are *known*, lit by the flash colours the challenge displayed, and
+attacks (a flat photo, a replay, ...) made from the same face. No video data set ships
+with an installable package, so the frames are rendered from a still photo.
+
+How a bona fide frame is made (:class:`HeadRenderer`):
+
+* the photo's 468 landmarks (x, y, z in pixels, from the engine's own mesh model) are
+  triangulated once (Delaunay on x, y) and used as texture coordinates;
+* per frame the vertices are deformed (eyelids moved toward each other for a blink,
+  lower lip and jaw moved down for an open mouth, the gap filled with a dark mouth
+  colour), rotated by yaw / pitch / roll about a head centre behind the face, shifted,
+  projected with a mild perspective, and every triangle is drawn back to front with
+  an affine texture warp (rasterised triangle ids + barycentric sampling in numpy);
+* the rest of the head (hair, ears, neck) is **moved as a plane**: an affine map fitted
+  to the face outline carries it (a simplification, stated in the report); the scene
+  behind the head is the photo with the head region filled in, and stays fixed;
+* light: ``pixel = albedo * (ambient + k * screen_rgb * cos)``, with ``cos`` from the
+  interpolated surface normal toward the screen (the screen sits by the camera),
+  ``k`` large on the face (near the screen), smaller on the hair plane, and about 1/25
+  of it on the background (inverse square of the distance);
+* the camera adds Gaussian noise and JPEG compression (:func:`encode`).
+
+Angle conventions of this module (raw, *unmirrored* camera frame, y down):
+``yaw > 0`` moves the nose toward image right (the subject turns to *their* left),
+``pitch > 0`` moves the nose up (looking up), ``roll > 0`` is clockwise on screen.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+from PIL import Image, ImageDraw
+from scipy import ndimage
+from scipy.spatial import Delaunay
+
+FRAME_W, FRAME_H = 640, 480
+
+#: MediaPipe face-mesh index sets (face_mesh_connections.py, eye/lip contours).
+FACE_OVAL = (
+    10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400,
+    377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67,
+    109,
+)
+# Eyelids, each list from the outer eye corner to the inner one, paired index by index.
+R_UPPER0 = (246, 161, 160, 159, 158, 157, 173)
+R_UPPER1 = (247, 30, 29, 27, 28, 56, 190)
+R_LOWER0 = (7, 163, 144, 145, 153, 154, 155)
+L_UPPER0 = (466, 388, 387, 386, 385, 384, 398)
+L_UPPER1 = (467, 260, 259, 257, 258, 286, 414)
+L_LOWER0 = (249, 390, 373, 374, 380, 381, 382)
+LIP_UPPER_INNER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
+LIP_LOWER_INNER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)
+MOUTH_CORNERS = (61, 291)
+EYE_OUTER = (33, 263)
+
+
+@dataclass(frozen=True)
+class Pose:
+    """Head state in one frame. Angles in degrees (see the module's conventions)."""
+
+    yaw: float = 0.0
+    pitch: float = 0.0
+    roll: float = 0.0
+    dx: float = 0.0  # pixels
+    dy: float = 0.0
+    scale: float = 1.0
+    blink: float = 0.0  # 0 open .. 1 closed (both eyes)
+    mouth: float = 0.0  # 0 closed .. 1 wide open
+
+    def moved(self, **kw: float) -> Pose:
+        return replace(self, **kw)
+
+
+def rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:
+    """R = Rz(roll) Ry(yaw) Rx(pitch) in image axes (x right, y down, z away)."""
+    y, p, r = (math.radians(a) for a in (yaw, pitch, roll))
+    rx = np.array([[1, 0, 0], [0, math.cos(p), math.sin(p)], [0, -math.sin(p), math.cos(p)]])
+    ry = np.array([[math.cos(y), 0, -math.sin(y)], [0, 1, 0], [math.sin(y), 0, math.cos(y)]])
+    rz = np.array([[math.cos(r), -math.sin(r), 0], [math.sin(r), math.cos(r), 0], [0, 0, 1]])
+    return rz @ ry @ rx
+
+
+def hex_rgb(color: str | None, neutral: float = 0.6) -> np.ndarray:
+    """A "#RRGGBB" screen colour as 0..1 floats; ``None`` = the page's neutral grey."""
+    if not color:
+        return np.full(3, neutral, dtype=np.float32)
+    c = color.lstrip("#")
+    return np.array([int(c[i : i + 2], 16) / 255.0 for i in (0, 2, 4)], dtype=np.float32)
+
+
+def fill_holes(img: np.ndarray, mask: np.ndarray, sigmas=(4, 8, 16, 32, 64)) -> np.ndarray:
+    """Fill ``mask`` (True = unknown) with a smooth blend of the known surroundings
+    (normalised convolution at growing scales); good enough for a blurred backdrop."""
+    known = (~mask).astype(np.float32)
+    out = img.astype(np.float32).copy()
+    todo = mask.copy()
+    for s in sigmas:
+        w = ndimage.gaussian_filter(known, s)
+        num = np.stack([ndimage.gaussian_filter(out[..., c] * known, s) for c in range(3)], -1)
+        ok = todo & (w > 1e-3)
+        out[ok] = num[ok] / w[ok][:, None]
+        todo &= ~ok
+        if not todo.any():
+            break
+    if todo.any():
+        out[todo] = out[~mask].mean(0)
+    return out
+
+
+def _polygon_mask(shape: tuple[int, int], pts: np.ndarray) -> np.ndarray:
+    im = Image.new("L", (shape[1], shape[0]), 0)
+    ImageDraw.Draw(im).polygon([tuple(p) for p in pts[:, :2].tolist()], fill=255)
+    return np.asarray(im) > 127
+
+
+def _bilinear(img: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    h, w = img.shape[:2]
+    x = np.clip(x, 0, w - 1.001)
+    y = np.clip(y, 0, h - 1.001)
+    x0 = x.astype(np.int32)
+    y0 = y.astype(np.int32)
+    fx = (x - x0)[:, None]
+    fy = (y - y0)[:, None]
+    a = img[y0, x0]
+    b = img[y0, x0 + 1]
+    c = img[y0 + 1, x0]
+    d = img[y0 + 1, x0 + 1]
+    return (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy
+
+
+def _affine_fit(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Least-squares 2x3 affine with dst ~ A @ [src, 1]."""
+    a = np.hstack([src, np.ones((len(src), 1))])
+    sol, *_ = np.linalg.lstsq(a, dst, rcond=None)
+    return sol.T
+
+
+@dataclass(frozen=True)
+class Lighting:
+    """Screen light on the subject: ``albedo * (ambient + k * screen * cos)``.
+
+    The photo's pixels are taken as the albedo lit by the page's neutral grey, so a
+    frame under the neutral screen reproduces the photo.
+    """
+
+    ambient: float = 0.8
+    k_face: float = 0.35
+    k_head: float = 0.25  # hair / neck plane
+    k_background: float = 0.014  # ~ k_face / 25: the wall is ~5x farther than the face
+
+    def gain(self, k: float, screen: np.ndarray, cos: np.ndarray | float) -> np.ndarray:
+        neutral = self.ambient + k * 0.6
+        return (self.ambient + k * screen * np.asarray(cos, np.float32)[..., None]) / neutral
+
+
+class FaceSource:
+    """A face photo placed in a 640x480 frame, with its landmarks and layers.
+
+    ``landmarks`` are (468, 3) frame pixels; build with :meth:`from_photo`.
+    """
+
+    def __init__(self, photo: np.ndarray, landmarks: np.ndarray, name: str = "face") -> None:
+        self.name = name
+        self.photo = photo.astype(np.float32)  # (480, 640, 3) texture and scene
+        self.lm = landmarks.astype(np.float64)
+        h, w = photo.shape[:2]
+        oval = self.lm[list(FACE_OVAL), :2]
+        self.face_width = float(oval[:, 0].max() - oval[:, 0].min())
+        self.face_height = float(oval[:, 1].max() - oval[:, 1].min())
+        self.tri = Delaunay(self.lm[:, :2]).simplices.astype(np.int32)
+        # Head centre: behind the face by half its width (a head is ~ as deep as wide).
+        self.center = np.array(
+            [oval[:, 0].mean(), oval[:, 1].mean(), self.lm[:, 2].mean() + 0.5 * self.face_width]
+        )
+        face_mask = _polygon_mask((h, w), oval)
+        # The head plane: an ellipse around the face, taller upward for the hair.
+        cx, cy = oval[:, 0].mean(), oval[:, 1].mean()
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        rx, ry = 1.0 * self.face_width, 1.05 * self.face_height
+        e = ((xx - cx) / rx) ** 2 + ((yy - (cy - 0.15 * self.face_height)) / ry) ** 2
+        head = e < 1.0
+        self.head_alpha = np.clip((1.0 - e) / 0.25, 0, 1).astype(np.float32)
+        grown = ndimage.binary_dilation(head, iterations=6)
+        self.background = fill_holes(self.photo, grown)
+        self.head_plane = fill_holes(self.photo, ndimage.binary_dilation(face_mask, iterations=2))
+        self._head_rgba = np.dstack([self.head_plane, self.head_alpha * 255]).clip(0, 255)
+        self._head_img = Image.fromarray(self._head_rgba.astype(np.uint8), "RGBA")
+        self._setup_expressions()
+        # Eyelid skin colour: the skin below each eye (the lid itself has lashes on it).
+        self.lid_colors = []
+        for low in ((25, 110, 24, 23, 22, 26, 112), (255, 339, 254, 253, 252, 256, 341)):
+            pts = self.lm[list(low), :2]
+            samples = _bilinear(self.photo, pts[:, 0], pts[:, 1] + 0.04 * self.face_width)
+            self.lid_colors.append(0.95 * np.median(samples, axis=0).astype(np.float32))
+
+    @classmethod
+    def from_photo(
+        cls,
+        rgb: np.ndarray,
+        landmarks: np.ndarray,
+        face_width: float = 175.0,
+        center: tuple[float, float] = (FRAME_W / 2, FRAME_H * 0.45),
+        name: str = "face",
+    ) -> FaceSource:
+        """Scale and place ``rgb`` (with its (468, 3) landmarks) so the face is
+        ``face_width`` pixels wide at ``center`` of a 640x480 frame."""
+        oval = landmarks[list(FACE_OVAL), :2]
+        s = face_width / float(oval[:, 0].max() - oval[:, 0].min())
+        c0 = oval.mean(0)
+        # Output (x, y) -> input: (x - center) / s + c0.
+        coeffs = (1 / s, 0, c0[0] - center[0] / s, 0, 1 / s, c0[1] - center[1] / s)
+        img = Image.fromarray(rgb).transform(
+            (FRAME_W, FRAME_H), Image.AFFINE, coeffs, resample=Image.BICUBIC
+        )
+        arr = np.asarray(img)
+        # Parts of the frame the photo does not cover: extend its edge colours.
+        cover = np.asarray(
+            Image.new("L", rgb.shape[1::-1], 255).transform(
+                (FRAME_W, FRAME_H), Image.AFFINE, coeffs, resample=Image.NEAREST
+            )
+        )
+        if (cover == 0).any():
+            arr = fill_holes(arr, cover == 0).clip(0, 255).astype(np.uint8)
+        lm = landmarks.astype(np.float64).copy()
+        lm[:, :2] = (lm[:, :2] - c0) * s + np.array(center)
+        lm[:, 2] *= s
+        return cls(arr, lm, name=name)
+
+    # -- expressions -------------------------------------------------------------------
+
+    def _setup_expressions(self) -> None:
+        lm = self.lm
+        left, right = lm[MOUTH_CORNERS[0], :2], lm[MOUTH_CORNERS[1], :2]
+        self.mouth_width = float(np.linalg.norm(right - left))
+        # Face-aligned axes (eyes level) so "below the mouth" survives a tilted photo.
+        ex = lm[EYE_OUTER[1], :2] - lm[EYE_OUTER[0], :2]
+        ex /= np.linalg.norm(ex)
+        ey = np.array([-ex[1], ex[0]])
+        mid = (left + right) / 2
+        u = (lm[:, :2] - mid) @ ex
+        v = (lm[:, :2] - mid) @ ey
+        up = np.array(LIP_UPPER_INNER)
+        lo = np.array(LIP_LOWER_INNER)
+        order = np.argsort(u[up])
+        upper_v = np.interp(u, u[up][order], v[up][order])
+        order = np.argsort(u[lo])
+        lower_v = np.interp(u, u[lo][order], v[lo][order])
+        half = self.mouth_width / 2
+        inside = np.abs(u) <= half
+        split = (upper_v + lower_v) / 2
+        below = np.where(inside, v > split, v > max(0.0, float(v[list(MOUTH_CORNERS)].max())))
+        below[list(LIP_LOWER_INNER[1:-1])] = True
+        below[list(LIP_UPPER_INNER)] = False
+        below[list(MOUTH_CORNERS)] = False
+        # The jaw hinges: the lip middle drops most, the corners and the jaw sides less.
+        inner = 0.3 + 0.7 * np.cos(0.5 * np.pi * np.clip(np.abs(u) / half, 0, 1))
+        outer = 0.3 * np.clip(1 - (np.abs(u) - half) / (0.5 * self.face_width), 0, 1)
+        taper = np.where(inside, inner, outer)
+        taper = np.where(inside | (v > 0.4 * self.face_height), np.maximum(taper, 0.3), taper)
+        self.jaw_weight = np.where(below, taper, 0.0)
+        self.jaw_dir = np.array([ey[0], ey[1], 0.0])
+
+    def deform(self, blink: float, mouth: float) -> np.ndarray:
+        """Landmarks (468, 3) with the eyes ``blink`` closed and the mouth ``mouth`` open."""
+        v = self.lm.copy()
+        if blink > 0:
+            for up0, up1, lo0 in ((R_UPPER0, R_UPPER1, R_LOWER0), (L_UPPER0, L_UPPER1, L_LOWER0)):
+                a, b, c = list(up0), list(up1), list(lo0)
+                gap = self.lm[c] - self.lm[a]
+                # Closed: both lids meet a little above the lower lid line, so the
+                # triangles over the eyeball collapse and the lid skin covers it.
+                v[a] += blink * 1.0 * gap
+                v[b] += blink * 0.5 * gap
+                v[c] -= blink * 0.1 * gap
+        if mouth > 0:
+            d = mouth * 0.3 * self.mouth_width
+            v += self.jaw_weight[:, None] * d * self.jaw_dir[None, :]
+        return v
+
+
+class HeadRenderer:
+    """Renders :class:`Pose` s of one :class:`FaceSource` (see the module docstring)."""
+
+    def __init__(self, source: FaceSource, lighting: Lighting | None = None) -> None:
+        self.src = source
+        self.light = lighting or Lighting()
+        # Camera distance in pixel units: a ~60 degree webcam at arm's length.
+        self.distance = 4.0 * source.face_width
+        self.mouth_color = np.array([70, 28, 30], dtype=np.float32)
+        # Triangle winding of the frontal mesh: normals must face the camera.
+        p = source.lm
+        t = source.tri
+        n = np.cross(p[t[:, 1]] - p[t[:, 0]], p[t[:, 2]] - p[t[:, 0]])
+        self._wind = -1.0 if np.median(n[:, 2]) > 0 else 1.0
+
+    def project(self, pose: Pose, points: np.ndarray | None = None) -> np.ndarray:
+        """3D vertices (N, 3) after pose, and their image x, y (columns 0, 1)."""
+        src = self.src
+        v = src.lm if points is None else points
+        r = rotation(pose.yaw, pose.pitch, pose.roll)
+        q = (v - src.center) @ r.T * pose.scale + src.center
+        q[:, 0] += pose.dx
+        q[:, 1] += pose.dy
+        # Perspective about the face centre depth: the neutral pose reproduces the photo.
+        z0 = src.lm[:, 2].mean()
+        f = self.distance / (self.distance + (q[:, 2] - z0))
+        out = q.copy()
+        out[:, 0] = src.center[0] + pose.dx + (q[:, 0] - src.center[0] - pose.dx) * f
+        out[:, 1] = src.center[1] + pose.dy + (q[:, 1] - src.center[1] - pose.dy) * f
+        return out
+
+    def landmarks(self, pose: Pose) -> np.ndarray:
+        """Where the 468 landmarks land in the frame for ``pose`` (ground truth)."""
+        return self.project(pose, self.src.deform(pose.blink, pose.mouth))
+
+    def render(
+        self, pose: Pose, screen: str | None = None, background: np.ndarray | None = None
+    ) -> np.ndarray:
+        """A float32 (480, 640, 3) frame (0..255, no noise) of ``pose`` lit by ``screen``."""
+        src, light = self.src, self.light
+        col = hex_rgb(screen)
+        bg = src.background if background is None else background
+        frame = bg * light.gain(light.k_background, col, 1.0)
+
+        # The mesh keeps its eyes open; a blink is an eyelid drawn over the eye below.
+        verts = self.project(pose, src.deform(0.0, pose.mouth))
+        r = rotation(pose.yaw, pose.pitch, pose.roll)
+        # Head plane (hair, ears, neck): affine fitted to the face outline's motion.
+        oval = list(FACE_OVAL)
+        inv = _affine_fit(verts[oval, :2], src.lm[oval, :2])
+        head = np.asarray(
+            self_transform(src._head_img, inv), dtype=np.float32
+        )
+        alpha = head[..., 3:] / 255.0
+        cos_plane = max(0.0, float(r[2, 2]))
+        lit = head[..., :3] * light.gain(light.k_head, col, cos_plane)
+        frame = frame * (1 - alpha) + lit * alpha
+
+        self._draw_mesh(frame, verts, col)
+        if pose.mouth > 0.02:
+            mouth = np.array(LIP_UPPER_INNER + LIP_LOWER_INNER[::-1][1:-1])
+            m = _polygon_mask(frame.shape[:2], verts[mouth])
+            frame[m] = self.mouth_color * light.gain(light.k_face, col, 0.5)[0]
+        if pose.blink > 0.02:
+            self._draw_lids(frame, verts, self.landmarks(pose), col, r)
+        return frame
+
+    def _draw_lids(
+        self, frame: np.ndarray, open_: np.ndarray, closed: np.ndarray, col: np.ndarray,
+        r: np.ndarray,
+    ) -> None:
+        """Upper eyelids lowered to the blink's margin: lid skin from the open lid line
+        down to the margin (the landmarks the blink moved), a lash line along it."""
+        gain = self.light.gain(self.light.k_face, col, max(0.0, float(r[2, 2])))[0]
+        h, w = frame.shape[:2]
+        for (outer, inner), up0, up1, skin in zip(
+            ((33, 133), (263, 362)), (R_UPPER0, L_UPPER0), (R_UPPER1, L_UPPER1),
+            self.src.lid_colors, strict=False,
+        ):
+            # From the crease (the ring above the lid line) so the lashes are covered too.
+            top = [open_[outer]] + [open_[i] for i in up1] + [open_[inner]]
+            margin = [closed[i] for i in up0][::-1]
+            poly = np.array(top + margin)[:, :2]
+            im = Image.new("L", (w, h), 0)
+            draw = ImageDraw.Draw(im)
+            draw.polygon([tuple(p) for p in poly.tolist()], fill=255)
+            lid = np.asarray(im) > 127
+            frame[lid] = skin * gain
+            lash = Image.new("L", (w, h), 0)
+            line = [tuple(open_[outer, :2])] + [tuple(closed[i, :2]) for i in up0]
+            line.append(tuple(open_[inner, :2]))
+            width = max(2, round(0.015 * self.src.face_width))
+            ImageDraw.Draw(lash).line(line, fill=255, width=width)
+            m = np.asarray(lash) > 127
+            frame[m] = frame[m] * 0.35
+
+    def _draw_mesh(self, frame: np.ndarray, verts: np.ndarray, col: np.ndarray) -> None:
+        src = self.src
+        tri = src.tri
+        p = verts
+        e1 = p[tri[:, 1]] - p[tri[:, 0]]
+        e2 = p[tri[:, 2]] - p[tri[:, 0]]
+        fn = np.cross(e1, e2) * self._wind
+        area2 = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+        # Back-facing (winding flipped against the frontal mesh) or degenerate: skip.
+        front = (fn[:, 2] < 0) & (np.abs(area2) > 1e-3)
+        idx = np.nonzero(front)[0]
+        idx = idx[np.argsort(-p[tri[idx]][:, :, 2].mean(1))]  # far first
+        x0 = max(math.floor(p[:, 0].min()) - 1, 0)
+        y0 = max(math.floor(p[:, 1].min()) - 1, 0)
+        x1 = min(math.ceil(p[:, 0].max()) + 2, frame.shape[1])
+        y1 = min(math.ceil(p[:, 1].max()) + 2, frame.shape[0])
+        if x1 <= x0 or y1 <= y0:
+            return
+        ids = Image.new("I", (x1 - x0, y1 - y0), -1)
+        draw = ImageDraw.Draw(ids)
+        local = p[:, :2] - (x0, y0)
+        for t in idx.tolist():
+            a, b, c = tri[t]
+            draw.polygon(
+                [tuple(local[a]), tuple(local[b]), tuple(local[c])], fill=t
+            )
+        tid = np.asarray(ids, dtype=np.int32)
+        ys, xs = np.nonzero(tid >= 0)
+        if ys.size == 0:
+            return
+        t = tid[ys, xs]
+        px = xs.astype(np.float64) + x0
+        py = ys.astype(np.float64) + y0
+        # Barycentric coordinates of each pixel in its triangle.
+        a = p[tri[t, 0], :2]
+        d1 = e1[t, :2]
+        d2 = e2[t, :2]
+        det = d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0]
+        rx, ry = px - a[:, 0], py - a[:, 1]
+        b1 = np.clip((rx * d2[:, 1] - ry * d2[:, 0]) / det, -0.2, 1.2)
+        b2 = np.clip((d1[:, 0] * ry - d1[:, 1] * rx) / det, -0.2, 1.2)
+        b0 = 1 - b1 - b2
+        uv = src.lm[:, :2]
+        u = b0 * uv[tri[t, 0], 0] + b1 * uv[tri[t, 1], 0] + b2 * uv[tri[t, 2], 0]
+        v = b0 * uv[tri[t, 0], 1] + b1 * uv[tri[t, 1], 1] + b2 * uv[tri[t, 2], 1]
+        albedo = _bilinear(src.photo, u, v)
+        # Smooth vertex normals for the cosine term (toward the screen = -z).
+        vn = np.zeros_like(p)
+        for k in range(3):
+            np.add.at(vn, tri[front, k], fn[front])
+        vn /= np.maximum(np.linalg.norm(vn, axis=1, keepdims=True), 1e-9)
+        cz = -(b0 * vn[tri[t, 0], 2] + b1 * vn[tri[t, 1], 2] + b2 * vn[tri[t, 2], 2])
+        cos = np.clip(cz, 0.0, 1.0)
+        frame[ys + y0, xs + x0] = albedo * self.light.gain(self.light.k_face, col, cos)
+
+
+def self_transform(img: Image.Image, inv: np.ndarray) -> Image.Image:
+    """Warp ``img`` by an output->input affine (2x3) into a 640x480 frame."""
+    coeffs = tuple(float(c) for c in inv.reshape(-1))
+    return img.transform((FRAME_W, FRAME_H), Image.AFFINE, coeffs, resample=Image.BILINEAR)
+
+
+def plane_homography(
+    yaw: float, pitch: float, roll: float, scale: float, dx: float, dy: float,
+    size: tuple[int, int] = (FRAME_W, FRAME_H), distance: float = 700.0,
+) -> np.ndarray:
+    """3x3 homography taking a flat picture of ``size`` (its pixels) to the frame after
+    the picture is rotated in 3D about its centre, scaled and shifted: the motion of a
+    held photo or screen (a planar projective warp)."""
+    w, h = size
+    corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float64)
+    c3 = np.hstack([corners - (w / 2, h / 2), np.zeros((4, 1))]) * scale
+    q = c3 @ rotation(yaw, pitch, roll).T
+    f = distance / (distance + q[:, 2])
+    dst = np.stack([FRAME_W / 2 + dx + q[:, 0] * f, FRAME_H / 2 + dy + q[:, 1] * f], 1)
+    return _homography(corners, dst)
+
+
+def _homography(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    rows = []
+    for (x, y), (u, v) in zip(src, dst, strict=False):
+        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y, -u])
+        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y, -v])
+    _, _, vt = np.linalg.svd(np.asarray(rows))
+    hm = vt[-1].reshape(3, 3)
+    return hm / hm[2, 2]
+
+
+def warp_plane(picture: np.ndarray, hm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``picture`` warped by homography ``hm`` into the frame: (rgb float32, alpha 0..1)."""
+    inv = np.linalg.inv(hm)
+    inv = inv / inv[2, 2]
+    coeffs = tuple(float(c) for c in inv.reshape(-1)[:8])
+    h, w = picture.shape[:2]
+    rgba = np.dstack([picture.clip(0, 255), np.full((h, w), 255.0)]).astype(np.uint8)
+    out = Image.fromarray(rgba, "RGBA").transform(
+        (FRAME_W, FRAME_H), Image.PERSPECTIVE, coeffs, resample=Image.BILINEAR
+    )
+    arr = np.asarray(out, dtype=np.float32)
+    return arr[..., :3], arr[..., 3] / 255.0
+
+
+class Camera:
+    """Sensor noise and the page's JPEG encoder."""
+
+    def __init__(self, rng: np.random.Generator, noise: float = 2.5, quality: int = 85) -> None:
+        self.rng = rng
+        self.noise = noise
+        self.quality = quality
+        # One big noise field, sampled at random offsets: much cheaper than fresh noise.
+        self._field = rng.standard_normal((FRAME_H * 2, FRAME_W * 2, 3), dtype=np.float32)
+
+    def capture(self, frame: np.ndarray) -> np.ndarray:
+        oy = int(self.rng.integers(0, FRAME_H))
+        ox = int(self.rng.integers(0, FRAME_W))
+        noisy = frame + self.noise * self._field[oy : oy + FRAME_H, ox : ox + FRAME_W]
+        return np.clip(noisy + 0.5, 0, 255).astype(np.uint8)
+
+    def encode(self, rgb: np.ndarray) -> bytes:
+        buf = io.BytesIO()
+        Image.fromarray(rgb, "RGB").save(buf, format="JPEG", quality=self.quality)
+        return buf.getvalue()
+
+    def shoot(self, frame: np.ndarray) -> bytes:
+        return self.encode(self.capture(frame))
