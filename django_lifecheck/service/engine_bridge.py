@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from ..exceptions import EngineUnavailable
+from .. import conf
+from ..exceptions import ConfigurationError, EngineUnavailable
 
 _REQUIRED = ("analyze", "probe", "EngineConfig", "EngineError")
 
@@ -34,3 +35,16 @@ def load_engine() -> ModuleType:
             f"django_lifecheck.engine lacks {', '.join(missing)}; the engine is incomplete."
         )
     return engine
+
+
+def engine_config(engine: ModuleType):
+    """``EngineConfig`` from ``LIFECHECK["ENGINE"]``.
+
+    A bad setting is a configuration error of the site, not bad input from the user,
+    so it is raised as :class:`ConfigurationError` (the task logs it as an internal
+    error) rather than as the engine's ``EngineError``.
+    """
+    try:
+        return engine.EngineConfig.from_mapping(conf.get("ENGINE") or {})
+    except engine.EngineError as exc:
+        raise ConfigurationError(f"LIFECHECK['ENGINE']: {exc}") from exc

@@ -22,7 +22,7 @@ from ..models import ServiceToken, TokenState
 from ..protocol import Code, return_redirect_url
 from . import state
 from .challenge import token_status
-from .engine_bridge import load_engine
+from .engine_bridge import engine_config, load_engine
 from .limits import throttle
 from .portrait import load_portrait
 from .redirect import return_redirect
@@ -136,10 +136,10 @@ def probe_view(request: HttpRequest) -> JsonResponse:
     except EngineUnavailable as exc:
         return refuse(str(exc), 503)
     try:
-        faces = engine.probe(data).faces
+        found = engine.probe(data, engine_config(engine))
     except engine.EngineError as exc:
         return refuse(str(exc))
-    return JsonResponse({"ok": True, "faces": faces})
+    return JsonResponse({"ok": True, "faces": found.faces, "hint": found.hint})
 
 
 @csrf_exempt

@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 
 from .. import conf
-from ..exceptions import EngineUnavailable
+from ..exceptions import ConfigurationError, EngineUnavailable
 from ..models import ServiceToken
 from ..protocol import Code
 from . import state
-from .engine_bridge import load_engine
+from .engine_bridge import engine_config, load_engine
 from .task_compat import task
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,9 @@ def run_analysis(token_pk: int) -> ServiceToken | None:
     except EngineUnavailable as exc:
         logger.error("lifecheck: engine unavailable for token %s: %s", token.public_id, exc)
         return state.finish(token_pk, Code.CHECK_FAILED, "engine_unavailable")
+    except ConfigurationError:
+        logger.exception("lifecheck: the engine settings are wrong (token %s)", token.public_id)
+        return state.finish(token_pk, Code.CHECK_FAILED, "internal_error")
     except Exception as exc:
         engine = _engine_or_none()
         if engine is not None and isinstance(exc, engine.EngineError):
@@ -95,5 +98,5 @@ def _analyse(token: ServiceToken):
         for f in token.frames.order_by("index")
     ]
     client = ClientInfo(**capture.get("client", {}))
-    config = engine.EngineConfig.from_mapping(conf.get("ENGINE") or {})
+    config = engine_config(engine)  # before analyze: its errors are not the user's
     return engine.analyze(challenge, frames, client, config)

@@ -215,3 +215,99 @@ def test_probe_counts_the_face(client):
         assert response.status_code == 200, response.content
         faces.append(response.json()["faces"])
     assert faces == [1, 0]
+
+
+def submitted_token(jpegs: list[bytes]) -> ServiceToken:
+    init = local().init("https://example.com/back")
+    token = ServiceToken.objects.get(token=init.token)
+    frames = [
+        {"t_ms": i * 100, "color": None, "prompt": None, "jpeg": data}
+        for i, data in enumerate(jpegs)
+    ]
+    return state.submit(token.pk, frames, {"client": {}, "flash": []})
+
+
+@needs_engine
+def test_engine_refusing_the_input_is_203_bad_input():
+    from django_lifecheck.service.tasks import run_analysis
+
+    token = submitted_token([b"\xff\xd8\xff\xe0 not really a jpeg"] * 3)
+    token = run_analysis(token.pk)
+    assert token.result_code == 203 and token.reason == "bad_input"
+    assert token.verdict["error"]
+    assert not ServiceFrame.objects.filter(token=token).exists()
+
+
+@needs_engine
+def test_wrong_engine_settings_are_203_internal_error(caplog):
+    from django_lifecheck.service.tasks import run_analysis
+
+    token = submitted_token([face_jpeg()] * 3)
+    with override_settings(LIFECHECK={**settings.LIFECHECK, "ENGINE": {"no_such_knob": 1}}):
+        token = run_analysis(token.pk)
+    assert token.result_code == 203 and token.reason == "internal_error"
+    assert "no_such_knob" in caplog.text
+
+
+@needs_engine
+def test_queue_backend_leaves_the_check_analysing(client, django_capture_on_commit_callbacks):
+    tasks = {
+        "default": settings.TASKS["default"],
+        "queue": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"},
+    }
+    init = local().init("https://example.com/back")
+    token = ServiceToken.objects.get(token=init.token)
+    with (
+        override_settings(TASKS=tasks),
+        override_settings(LIFECHECK={**settings.LIFECHECK, "SERVICE_TASK_BACKEND": "queue"}),
+    ):
+        from django_tasks import task_backends
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = static_face_upload(client, token)
+        assert response.status_code == 202
+        queued = task_backends["queue"].results
+        assert [r.args for r in queued] == [[token.pk]]
+    token.refresh_from_db()
+    assert token.state == "submitted" and token.result_code is None
+    assert client.get(response.json()["status_url"]).json()["state"] == "analysing"
+    assert local().result(init.token).code == 201
+    # A worker then runs it.
+    from django_lifecheck.service.tasks import run_analysis
+
+    assert run_analysis(token.pk).result_code == 202
+    assert local().result(init.token).code == 202
+
+
+@needs_engine
+def test_full_flow_action_and_flash_with_a_photo(client, django_capture_on_commit_callbacks):
+    provider = local()
+    init = provider.init(
+        "https://example.com/back?next=/kyc",
+        colors=["#FFFFFF", "#000000"],
+        actions=["LookFront", "BlinkEye"],
+    )
+    token = ServiceToken.objects.get(token=init.token)
+    flash, t = [], 300
+    for step in token.flash:
+        flash.append({"color": step["color"], "start": t, "end": t + step["duration_ms"]})
+        t += step["duration_ms"]
+    frames, meta_frames = [], []
+    for i in range(40):
+        ms = i * 110
+        on = next((s["color"] for s in flash if s["start"] <= ms < s["end"]), None)
+        meta_frames.append({"t": ms, "color": on, "prompt": "LookFront" if ms < t else "BlinkEye"})
+        frames.append(face_jpeg())
+    meta = {"frames": meta_frames, "flash": flash, "client": {"camera_label": "cam"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, init.token, frames, meta)
+    assert response.status_code == 202, response.content
+    result = provider.result(init.token)
+    assert result.code == 202
+    assert result.raw["data"]["reason"] in {
+        "not_live",
+        "actions_not_matched",
+        "injection_suspected",
+    }
+    status = client.get(response.json()["status_url"]).json()
+    assert status["redirect"].startswith("https://example.com/back?next=/kyc&token=")
