@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from .errors import EngineError
 
 if TYPE_CHECKING:
-    from .pipeline import ProbeResult, analyze, probe
     from .config import EngineConfig
+    from .pipeline import ProbeResult, analyze, probe
 
 __all__ = ["EngineConfig", "EngineError", "ProbeResult", "analyze", "probe"]
 

@@ -62,6 +62,9 @@ class EngineConfig:
     """Face centre farther than this from the frame centre (per axis): not usable."""
     multiple_faces_min_frames: int = 2
     """Frames with two or more faces needed for a ``multiple_faces`` error."""
+    multiple_faces_min_fraction: float = 0.4
+    """...and the share of detector runs that must see them: a second face must stay
+    in view, a detector false positive on a poster or a pattern comes and goes."""
     min_usable_frames: int = 5
     """Fewer usable frames than this: ``no_usable_frames`` error."""
     min_usable_fraction: float = 0.3

@@ -89,12 +89,13 @@ def analyze(
         detector=FaceDetector(min_score=cfg.min_detection_score),
     )
     feats: list[FrameFeatures] = []
-    multi = 0
+    multi = runs = 0
     for i, (frame, rgb) in enumerate(zip(frames, rgbs, strict=True)):
         tf = tracker.process(rgb)
         f = FrameFeatures(index=i, t_ms=frame.t_ms, prompt=frame.prompt, color=frame.color)
         f.face_count = tf.face_count
         multi += tf.face_count >= 2
+        runs += tf.detected
         if tf.mesh is not None:
             measure(rgb, tf.mesh.points, f)
         f.usable = _usable(f, cfg)
@@ -105,7 +106,7 @@ def analyze(
         usable_frames=float(len(usable)),
         multiple_face_frames=float(multi),
     )
-    if multi >= cfg.multiple_faces_min_frames:
+    if multi >= max(cfg.multiple_faces_min_frames, cfg.multiple_faces_min_fraction * runs):
         return verdict.rejected("multiple_faces", scores=scores)
     if not any(f.face for f in feats):
         return verdict.rejected("no_face", scores=scores)

@@ -1,0 +1,48 @@
+"""Per-frame measurements on known geometry and a real photo."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from django_lifecheck.engine.features import (
+    LEFT_EYE,
+    RIGHT_EYE,
+    FrameFeatures,
+    background_colour,
+    eye_aspect_ratio,
+    measure,
+    mouth_openness,
+    sharpness_and_brightness,
+)
+
+
+def test_eye_aspect_ratio_formula():
+    pts = np.zeros((468, 3))
+    # corners 10 apart, lids 3 and 3 apart -> (3 + 3) / (2 * 10) = 0.3
+    for idx, xy in zip(RIGHT_EYE, [(0, 0), (3, -1.5), (7, -1.5), (10, 0), (7, 1.5), (3, 1.5)]):
+        pts[idx, :2] = xy
+    assert eye_aspect_ratio(pts, RIGHT_EYE) == pytest.approx(0.3)
+    pts[list(RIGHT_EYE), 1] = 0  # lids together
+    assert eye_aspect_ratio(pts, RIGHT_EYE) == 0
+
+
+def test_real_photo_ranges(astronaut, astronaut_landmarks):
+    p = astronaut_landmarks
+    assert 0.2 < eye_aspect_ratio(p, RIGHT_EYE) < 0.4
+    assert 0.2 < eye_aspect_ratio(p, LEFT_EYE) < 0.4
+    assert 0.05 < mouth_openness(p) < 0.3  # a smile with teeth, not a wide-open mouth
+    f = measure(astronaut, p, FrameFeatures(index=0, t_ms=0))
+    assert f.face and 0.15 < f.face_width < 0.35 and f.face_offset < 0.35
+    assert np.isfinite(f.skin).all() and f.skin[0] > f.skin[2]  # skin is reddish
+    assert f.sharpness > 10 and 60 < f.brightness < 220
+
+
+def test_background_and_sharpness_on_synthetic_frame():
+    rgb = np.zeros((200, 300, 3), np.uint8)
+    rgb[:, :] = (10, 200, 30)
+    rgb[60:140, 110:190] = (250, 0, 0)  # the "face"
+    assert np.allclose(background_colour(rgb, (110, 60, 190, 140)), (10, 200, 30))
+    flat = sharpness_and_brightness(rgb, (110, 60, 190, 140))[0]
+    rgb[60:140:2, 110:190] = 0  # stripes: very sharp
+    assert sharpness_and_brightness(rgb, (110, 60, 190, 140))[0] > flat + 100
