@@ -217,8 +217,18 @@ def transition(
     The matching signal is sent once, after the transaction commits.
     """
     with transaction.atomic():
+        # Claim the change with one conditional UPDATE before reading the row. It is
+        # atomic on every database; select_for_update alone is not (SQLite ignores it:
+        # racers all read "pending", then all but one fail with "database is locked"
+        # after saving a portrait file each). A racer that loses updates no row.
+        claimed = (
+            LivenessCheck.objects.filter(pk=check.pk)
+            .exclude(status__in=FINAL_STATUSES)
+            .exclude(status=status)
+            .update(status=status)
+        )
         locked = LivenessCheck.objects.select_for_update().get(pk=check.pk)
-        if locked.status in FINAL_STATUSES or locked.status == status:
+        if not claimed:
             return locked
         locked.status = status
         for name, value in fields.items():
