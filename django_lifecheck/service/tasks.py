@@ -32,8 +32,17 @@ def analyse_upload(token_pk: int) -> int | None:
 
 
 def enqueue_analysis(token_pk: int) -> None:
-    """Queue the analysis on the configured task backend (runs now if immediate)."""
-    analyse_upload.using(backend=conf.get("SERVICE_TASK_BACKEND")).enqueue(token_pk)
+    """Queue the analysis on the configured task backend (runs now if immediate).
+
+    If the task cannot even be queued (unknown backend alias, broker down), the check
+    ends at once as 203 ``internal_error`` instead of waiting for nothing.
+    """
+    alias = conf.get("SERVICE_TASK_BACKEND")
+    try:
+        analyse_upload.using(backend=alias).enqueue(token_pk)
+    except Exception:
+        logger.exception("lifecheck: could not queue the analysis on TASKS[%r]", alias)
+        state.finish(token_pk, Code.CHECK_FAILED, "internal_error")
 
 
 def run_analysis(token_pk: int) -> ServiceToken | None:

@@ -311,3 +311,20 @@ def test_full_flow_action_and_flash_with_a_photo(client, django_capture_on_commi
     }
     status = client.get(response.json()["status_url"]).json()
     assert status["redirect"].startswith("https://example.com/back?next=/kyc&token=")
+
+
+@needs_engine
+def test_unknown_task_backend_ends_the_check_instead_of_hanging(
+    client, django_capture_on_commit_callbacks, caplog
+):
+    init = local().init("https://example.com/back")
+    token = ServiceToken.objects.get(token=init.token)
+    with (
+        override_settings(LIFECHECK={**settings.LIFECHECK, "SERVICE_TASK_BACKEND": "nope"}),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = static_face_upload(client, token, count=3)
+    assert response.status_code == 202
+    result = local().result(init.token)
+    assert result.code == 203 and result.raw["data"]["reason"] == "internal_error"
+    assert "TASKS['nope']" in caplog.text

@@ -442,3 +442,12 @@ def test_service_disabled_is_404_everywhere(client, key):
         ):
             assert client.get(url).status_code == 404, url
     assert client.get(reverse("lifecheck:check-status"), {"token": token.token}).status_code == 200
+
+
+def test_django_file_count_limit_is_a_json_400(client, key):
+    token = new_token(key[0])
+    with override_settings(DATA_UPLOAD_MAX_NUMBER_FILES=2):
+        response = upload(client, token.token, [jpeg_bytes()] * 3)
+    assert response.status_code == 400
+    assert "too many files" in response.json()["error"]
+    assert_unchanged(token)
