@@ -21,8 +21,6 @@ from django_lifecheck.providers.sandbox import SandboxProvider
 
 pytest_plugins = ["tests.vendor_fixtures"]
 
-PASSWORD = "correct horse battery staple"
-
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
@@ -37,12 +35,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
 
 @pytest.fixture
 def user(django_user_model):
-    return django_user_model.objects.create_user("alice", "alice@example.com", PASSWORD)
+    return django_user_model.objects.create_user("alice", "alice@example.com")
 
 
 @pytest.fixture
 def other_user(django_user_model):
-    return django_user_model.objects.create_user("mallory", "mallory@example.com", PASSWORD)
+    return django_user_model.objects.create_user("mallory", "mallory@example.com")
 
 
 @pytest.fixture
