@@ -229,6 +229,10 @@ def match_actions(
         else:
             window = [i for i in usable if i > after]
         hit = finder.find(action, window)
+        if hit is not None and seg is not None:
+            onset_limit = feats[seg.end].t_ms + cfg.action_onset_grace_ms
+            if feats[hit[0][0]].t_ms > onset_limit:
+                hit = None  # it started under a later prompt
         if hit is None:
             evidence.append(ActionEvidence(action, False, detail="not found in its window"))
             failed = True

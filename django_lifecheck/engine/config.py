@@ -100,7 +100,10 @@ class EngineConfig:
     nod_deg: float = 8.0
     """NodHead: pitch must drop this far below the baseline and come back up as far."""
     action_lag_ms: int = 1000
-    """An action may finish this long after its prompt was replaced."""
+    """An action may finish this long after its prompt was replaced..."""
+    action_onset_grace_ms: int = 300
+    """...but must have started at most this long after: a move that only begins
+    under the next prompt belongs to that prompt (a wrong order)."""
     action_min_parallax: float = 0.025
     """Head-turn actions need the landmarks to break a planar homography by this
     much (RMS residual / inter-ocular distance) between baseline and peak."""
