@@ -28,8 +28,17 @@ def frame(i, prompt=None, yaw=0.0, pitch=-10.0, ear=0.3, mouth=0.02, flat=False)
     else:
         pts = project(rotation_matrix(yaw, pitch, 0), 18.0, (320, 240))
     return FrameFeatures(
-        index=i, t_ms=i * DT, prompt=prompt, face=True, face_count=1, usable=True,
-        yaw=yaw, pitch=pitch, ear=ear, mouth=mouth, points=pts,
+        index=i,
+        t_ms=i * DT,
+        prompt=prompt,
+        face=True,
+        face_count=1,
+        usable=True,
+        yaw=yaw,
+        pitch=pitch,
+        ear=ear,
+        mouth=mouth,
+        points=pts,
     )
 
 
@@ -52,16 +61,20 @@ def bump(n, peak, rise=3):
 def test_segments_follow_prompt_runs():
     fs = script([(None, 3, {}), ("LookLeft", 4, {}), ("LookRight", 2, {}), ("LookLeft", 2, {})])
     assert [(s.prompt, s.start, s.end) for s in segments(fs)] == [
-        ("LookLeft", 3, 6), ("LookRight", 7, 8), ("LookLeft", 9, 10),
+        ("LookLeft", 3, 6),
+        ("LookRight", 7, 8),
+        ("LookLeft", 9, 10),
     ]
 
 
 def test_look_left_is_a_yaw_increase_and_right_a_decrease():
-    fs = script([
-        (None, 5, {}),
-        ("LookLeft", 20, {"yaw": bump(20, 30)}),
-        ("LookRight", 20, {"yaw": bump(20, -30)}),
-    ])
+    fs = script(
+        [
+            (None, 5, {}),
+            ("LookLeft", 20, {"yaw": bump(20, 30)}),
+            ("LookRight", 20, {"yaw": bump(20, -30)}),
+        ]
+    )
     ev, _ = match_actions(("LookLeft", "LookRight"), fs, CFG)
     assert [e.matched for e in ev] == [True, True]
     assert ev[0].peak == pytest.approx(30) and ev[1].peak == pytest.approx(-30)
@@ -72,11 +85,13 @@ def test_look_left_is_a_yaw_increase_and_right_a_decrease():
 
 
 def test_wrong_order_fails_even_though_both_moves_happen():
-    fs = script([
-        (None, 5, {}),
-        ("LookLeft", 20, {"yaw": bump(20, -30)}),  # turned right when asked left
-        ("LookRight", 20, {"yaw": bump(20, 30)}),
-    ])
+    fs = script(
+        [
+            (None, 5, {}),
+            ("LookLeft", 20, {"yaw": bump(20, -30)}),  # turned right when asked left
+            ("LookRight", 20, {"yaw": bump(20, 30)}),
+        ]
+    )
     ev, _ = match_actions(("LookLeft", "LookRight"), fs, CFG)
     assert not ev[0].matched and not ev[1].matched
 
@@ -95,11 +110,13 @@ def test_small_turn_is_not_an_action():
 
 
 def test_up_down_relative_to_baseline():
-    fs = script([
-        ("LookFront", 8, {"pitch": -4.0}),  # this user's neutral pitch is -4
-        ("LookUp", 20, {"pitch": [-4 + v for v in bump(20, 18)]}),
-        ("LookDown", 20, {"pitch": [-4 + v for v in bump(20, -18)]}),
-    ])
+    fs = script(
+        [
+            ("LookFront", 8, {"pitch": -4.0}),  # this user's neutral pitch is -4
+            ("LookUp", 20, {"pitch": [-4 + v for v in bump(20, 18)]}),
+            ("LookDown", 20, {"pitch": [-4 + v for v in bump(20, -18)]}),
+        ]
+    )
     ev, scores = match_actions(("LookFront", "LookUp", "LookDown"), fs, CFG)
     assert [e.matched for e in ev] == [True, True, True]
     assert scores["baseline_pitch"] == pytest.approx(-4)
@@ -113,25 +130,38 @@ def test_blinks_are_counted_as_close_then_open():
     assert ev[0].matched and ev[0].peak == pytest.approx(0.08)
     assert [fs[i].ear for i in ev[0].frames] == [0.1, 0.08, 0.3]
     # Two blinks asked: both found, the second after the first.
-    fs2 = script([(None, 5, {}), ("BlinkEye", 12, {"ear": ear[:12]}),
-                  ("OpenMouth", 3, {}), ("BlinkEye", 8, {"ear": ear[12:]})])
+    fs2 = script(
+        [
+            (None, 5, {}),
+            ("BlinkEye", 12, {"ear": ear[:12]}),
+            ("OpenMouth", 3, {}),
+            ("BlinkEye", 8, {"ear": ear[12:]}),
+        ]
+    )
     ev2, _ = match_actions(("BlinkEye", "OpenMouth", "BlinkEye"), fs2, CFG)
     assert [e.matched for e in ev2] == [True, False, False]  # mouth never opened
     # Eyes that close and never reopen are not a blink; nor is a half-closed squint.
-    assert not match_actions(("BlinkEye",), script(
-        [(None, 5, {}), ("BlinkEye", 10, {"ear": [0.3] * 5 + [0.1] * 5})]), CFG)[0][0].matched
-    assert not match_actions(("BlinkEye",), script(
-        [(None, 5, {}), ("BlinkEye", 10, {"ear": [0.3, 0.22, 0.22, 0.3] + [0.3] * 6})]), CFG
+    assert not match_actions(
+        ("BlinkEye",),
+        script([(None, 5, {}), ("BlinkEye", 10, {"ear": [0.3] * 5 + [0.1] * 5})]),
+        CFG,
+    )[0][0].matched
+    assert not match_actions(
+        ("BlinkEye",),
+        script([(None, 5, {}), ("BlinkEye", 10, {"ear": [0.3, 0.22, 0.22, 0.3] + [0.3] * 6})]),
+        CFG,
     )[0][0].matched
 
 
 def test_open_mouth_shake_and_nod():
-    fs = script([
-        (None, 5, {}),
-        ("OpenMouth", 20, {"mouth": [0.02 + v for v in bump(20, 0.5)]}),
-        ("ShakeHead", 24, {"yaw": [0] * 4 + [15, 25, 15, 0, -15, -25, -15, 0] + [0] * 12}),
-        ("NodHead", 24, {"pitch": [-10] * 4 + [-20, -28, -20, -10, -5] + [-10] * 15}),
-    ])
+    fs = script(
+        [
+            (None, 5, {}),
+            ("OpenMouth", 20, {"mouth": [0.02 + v for v in bump(20, 0.5)]}),
+            ("ShakeHead", 24, {"yaw": [0] * 4 + [15, 25, 15, 0, -15, -25, -15, 0] + [0] * 12}),
+            ("NodHead", 24, {"pitch": [-10] * 4 + [-20, -28, -20, -10, -5] + [-10] * 15}),
+        ]
+    )
     ev, _ = match_actions(("OpenMouth", "ShakeHead", "NodHead"), fs, CFG)
     assert [e.matched for e in ev] == [True, True, True]
     assert ev[0].peak == pytest.approx(0.52)
@@ -150,6 +180,8 @@ def test_look_front_needs_a_frontal_face():
 
 
 def test_turn_that_moves_like_a_flat_picture_does_not_count():
-    flat = script([(None, 5, {"flat": True}), ("LookLeft", 20, {"yaw": bump(20, 30), "flat": True})])
+    flat = script(
+        [(None, 5, {"flat": True}), ("LookLeft", 20, {"yaw": bump(20, 30), "flat": True})]
+    )
     ev, _ = match_actions(("LookLeft",), flat, CFG)
     assert not ev[0].matched and "flat picture" in ev[0].detail

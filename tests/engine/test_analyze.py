@@ -60,8 +60,10 @@ def test_bad_config_type():
 
 
 def test_no_face():
-    v = analyze(Challenge(), [Frame(jpeg(np.full((240, 320, 3), 40 + i, np.uint8)), 66 * i)
-                              for i in range(6)])
+    v = analyze(
+        Challenge(),
+        [Frame(jpeg(np.full((240, 320, 3), 40 + i, np.uint8)), 66 * i) for i in range(6)],
+    )
     assert (v.status, v.code, v.reason) == ("error", 203, "no_face")
     json.dumps(v.to_dict())
 
@@ -93,8 +95,10 @@ def test_two_faces(astronaut):
     rng = np.random.default_rng(0)
     face = astronaut[20:320, 50:350]
     both = np.ascontiguousarray(np.concatenate([face, face[:, ::-1]], axis=1))
-    frames = [Frame(jpeg(np.clip(both + rng.normal(0, 3, both.shape), 0, 255)
-                         .astype(np.uint8)), 66 * i) for i in range(6)]
+    frames = [
+        Frame(jpeg(np.clip(both + rng.normal(0, 3, both.shape), 0, 255).astype(np.uint8)), 66 * i)
+        for i in range(6)
+    ]
     v = analyze(Challenge(), frames)
     assert (v.code, v.reason) == (203, "multiple_faces")
 
@@ -132,8 +136,9 @@ def test_probe(astronaut):
 
 
 def test_config_from_mapping():
-    cfg = EngineConfig.from_mapping({"TURN_DEG": 20, "frames_mirrored": True,
-                                     "virtual_camera_labels": ["MyCam"]})
+    cfg = EngineConfig.from_mapping(
+        {"TURN_DEG": 20, "frames_mirrored": True, "virtual_camera_labels": ["MyCam"]}
+    )
     assert cfg.turn_deg == 20.0 and isinstance(cfg.turn_deg, float)
     assert cfg.frames_mirrored is True and cfg.virtual_camera_labels == ("mycam",)
     assert EngineConfig.from_mapping(None) == EngineConfig()
@@ -151,8 +156,8 @@ def test_engine_palette_and_actions_match_the_protocol():
     from django_lifecheck import protocol
     from django_lifecheck.engine import validate
 
-    assert validate.PALETTE == frozenset(protocol.PALETTE)
-    assert validate.ACTIONS == frozenset(protocol.ACTIONS)
+    assert frozenset(protocol.PALETTE) == validate.PALETTE
+    assert frozenset(protocol.ACTIONS) == validate.ACTIONS
 
 
 def test_engine_imports_no_django():

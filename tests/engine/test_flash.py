@@ -27,8 +27,11 @@ def series(light, skin_k=0.3, bg_k=0.01, lag=60, noise=1.5, seed=0, schedule=SCH
         skin = ALBEDO * (0.8 + skin_k * screen) + rng.normal(0, noise, 3)
         bg = np.array([90.0, 95, 100]) * (0.8 + bg_k * screen) + rng.normal(0, noise, 3)
         shown = next((s.color for s in schedule if s.start_ms <= t < s.end_ms), None)
-        feats.append(FrameFeatures(index=i, t_ms=t, color=shown, face=True, usable=True,
-                                   skin=skin, background=bg))
+        feats.append(
+            FrameFeatures(
+                index=i, t_ms=t, color=shown, face=True, usable=True, skin=skin, background=bg
+            )
+        )
     return feats
 
 
@@ -40,8 +43,12 @@ def test_live_skin_follows_the_flash_with_a_lag():
 
 
 def test_replay_lit_by_another_sequence_fails():
-    other = tuple(FlashStep(c, s.start_ms, s.end_ms) for s, c in zip(
-        SCHEDULE, ["#000000", "#FFFFFF", "#3B3C04", "#D8D6FF", "#060D3C", "#CFF9FF"]))
+    other = tuple(
+        FlashStep(c, s.start_ms, s.end_ms)
+        for s, c in zip(
+            SCHEDULE, ["#000000", "#FFFFFF", "#3B3C04", "#D8D6FF", "#060D3C", "#CFF9FF"]
+        )
+    )
     res = check_flash(SCHEDULE, series(other), CFG)
     assert res.judged and not res.passed and res.corr < 0.3, res
 

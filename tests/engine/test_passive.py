@@ -47,7 +47,7 @@ def test_head_with_depth_parallax_is_not_planar():
         project(rotation_matrix(y, p, 0), 18.0, (320, 240)) + rng.normal(0, 0.4, (468, 3))
         for y, p in poses
     ]
-    ratio, change, n = passive.planar_evidence(pts, 0, 0.025)
+    ratio, _change, n = passive.planar_evidence(pts, 0, 0.025)
     assert n >= 4 and ratio > 0.55, ratio
     # and pairwise: a 15-degree turn breaks a homography by several % of the eye span
     assert passive.parallax(pts[0], pts[6]) > 0.03
@@ -64,16 +64,20 @@ def test_still_face_gives_no_planar_evidence():
 def test_micro_motion_separates_frozen_from_moving():
     base = project(rotation_matrix(0, -10, 0), 18.0, (320, 240))
     frozen = [base + 0.05 * np.random.default_rng(i).normal(size=base.shape) for i in range(8)]
-    moving = [project(rotation_matrix(2 * math.sin(i), -10 + math.cos(i), 0), 18.0,
-                      (320 + i, 240)) for i in range(8)]
+    moving = [
+        project(rotation_matrix(2 * math.sin(i), -10 + math.cos(i), 0), 18.0, (320 + i, 240))
+        for i in range(8)
+    ]
     assert passive.micro_motion(frozen) < 0.002
     assert passive.micro_motion(moving) > 0.006
 
 
 def test_duplicates_byte_identical_and_near_identical(astronaut):
     rng = np.random.default_rng(0)
-    frames = [np.clip(astronaut + rng.normal(0, 3, astronaut.shape), 0, 255).astype(np.uint8)
-              for _ in range(4)]
+    frames = [
+        np.clip(astronaut + rng.normal(0, 3, astronaut.shape), 0, 255).astype(np.uint8)
+        for _ in range(4)
+    ]
     jp = [jpeg(f) for f in frames]
     thumbs = [passive.grey_thumbnail(f) for f in frames]
     same, near = passive.duplicate_fraction(jp, thumbs, 0.35)

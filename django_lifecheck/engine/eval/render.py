@@ -35,11 +35,12 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 from scipy import ndimage
 from scipy.spatial import Delaunay
 
 FRAME_W, FRAME_H = 640, 480
+CULL = True
 
 #: MediaPipe face-mesh index sets (face_mesh_connections.py, eye/lip contours).
 FACE_OVAL = (
@@ -355,30 +356,39 @@ class HeadRenderer:
         self, frame: np.ndarray, open_: np.ndarray, closed: np.ndarray, col: np.ndarray,
         r: np.ndarray,
     ) -> None:
-        """Upper eyelids lowered to the blink's margin: lid skin from the open lid line
-        down to the margin (the landmarks the blink moved), a lash line along it."""
+        """Upper eyelids lowered to the blink's margin (the landmarks the blink moved):
+        lid skin from above the crease down to the margin, blended softly into the skin
+        above (a hard edge there reads as the top of an open eye), and a lash line."""
         gain = self.light.gain(self.light.k_face, col, max(0.0, float(r[2, 2])))[0]
         h, w = frame.shape[:2]
+        fw = self.src.face_width
         for (outer, inner), up0, up1, skin in zip(
             ((33, 133), (263, 362)), (R_UPPER0, L_UPPER0), (R_UPPER1, L_UPPER1),
-            self.src.lid_colors, strict=False,
+            self.src.lid_colors, strict=True,
         ):
-            # From the crease (the ring above the lid line) so the lashes are covered too.
-            top = [open_[outer]] + [open_[i] for i in up1] + [open_[inner]]
-            margin = [closed[i] for i in up0][::-1]
-            poly = np.array(top + margin)[:, :2]
-            im = Image.new("L", (w, h), 0)
-            draw = ImageDraw.Draw(im)
-            draw.polygon([tuple(p) for p in poly.tolist()], fill=255)
-            lid = np.asarray(im) > 127
-            frame[lid] = skin * gain
-            lash = Image.new("L", (w, h), 0)
-            line = [tuple(open_[outer, :2])] + [tuple(closed[i, :2]) for i in up0]
-            line.append(tuple(open_[inner, :2]))
-            width = max(2, round(0.015 * self.src.face_width))
-            ImageDraw.Draw(lash).line(line, fill=255, width=width)
+            crease = open_[list(up1), :2]
+            top = crease + 0.7 * (crease - open_[list(up0), :2])
+            margin = closed[list(up0), :2][::-1]
+            corners = open_[[outer, inner], :2]
+            poly = np.vstack([corners[:1], top, corners[1:], margin])
+            x0, y0 = np.floor(poly.min(0)).astype(int) - 4
+            x1, y1 = np.ceil(poly.max(0)).astype(int) + 5
+            x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+            if x1 <= x0 or y1 <= y0:
+                continue
+            local = poly - (x0, y0)
+            im = Image.new("L", (x1 - x0, y1 - y0), 0)
+            ImageDraw.Draw(im).polygon([tuple(p) for p in local.tolist()], fill=255)
+            im = im.filter(ImageFilter.GaussianBlur(max(1.0, 0.01 * fw)))
+            alpha = np.asarray(im, dtype=np.float32)[..., None] / 255.0
+            region = frame[y0:y1, x0:x1]
+            region[:] = region * (1 - alpha) + (skin * gain) * alpha
+            lash = Image.new("L", (x1 - x0, y1 - y0), 0)
+            line = np.vstack([corners[:1], closed[list(up0), :2], corners[1:]]) - (x0, y0)
+            width = max(2, round(0.015 * fw))
+            ImageDraw.Draw(lash).line([tuple(p) for p in line.tolist()], fill=255, width=width)
             m = np.asarray(lash) > 127
-            frame[m] = frame[m] * 0.35
+            region[m] = region[m] * 0.35
 
     def _draw_mesh(self, frame: np.ndarray, verts: np.ndarray, col: np.ndarray) -> None:
         src = self.src
@@ -390,6 +400,8 @@ class HeadRenderer:
         area2 = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
         # Back-facing (winding flipped against the frontal mesh) or degenerate: skip.
         front = (fn[:, 2] < 0) & (np.abs(area2) > 1e-3)
+        if not CULL:
+            front = np.abs(area2) > 1e-3
         idx = np.nonzero(front)[0]
         idx = idx[np.argsort(-p[tri[idx]][:, :, 2].mean(1))]  # far first
         x0 = max(math.floor(p[:, 0].min()) - 1, 0)
