@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from .integrator import services
 from .models import LivenessCheck
+from .service import admin as _service_admin  # noqa: F401  (registers ApiKey, ServiceToken)
 
 
 def _pretty_json(value: object) -> str:

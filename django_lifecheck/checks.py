@@ -94,7 +94,33 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
             )
         )
 
+    local_aliases = [
+        alias
+        for alias, entry in providers.items()
+        if str(entry.get("BACKEND", "")).endswith("providers.local.LocalProvider")
+    ]
+    if local_aliases and not conf.get("SERVICE_ENABLED"):
+        problems.append(
+            Error(
+                f"LIFECHECK['PROVIDERS'] uses the local provider ({', '.join(local_aliases)}) "
+                "but LIFECHECK['SERVICE_ENABLED'] is False, so its check page answers 404.",
+                hint="Enable the service or remove the local provider.",
+                id="lifecheck.E007",
+            )
+        )
+
     if conf.get("SERVICE_ENABLED"):
+        max_files = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        if max_files is not None and max_files < conf.get("SERVICE_MAX_FRAMES"):
+            problems.append(
+                Error(
+                    f"DATA_UPLOAD_MAX_NUMBER_FILES ({max_files}) is below "
+                    f"LIFECHECK['SERVICE_MAX_FRAMES'] ({conf.get('SERVICE_MAX_FRAMES')}): "
+                    "Django would refuse uploads the service accepts.",
+                    hint="Raise DATA_UPLOAD_MAX_NUMBER_FILES or lower SERVICE_MAX_FRAMES.",
+                    id="lifecheck.E008",
+                )
+            )
         missing = [
             name
             for name in ("numpy", "PIL", "ai_edge_litert")

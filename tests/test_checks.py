@@ -89,3 +89,19 @@ def test_process_local_cache_warning(debug, expected):
             DEFAULT_PROVIDER="s", PROVIDERS={"s": SANDBOX}, SANDBOX_ALLOW_WITHOUT_DEBUG=True
         )
     assert ("lifecheck.W004" in found) is expected
+
+
+def test_local_provider_with_service_disabled():
+    local = {"BACKEND": "django_lifecheck.providers.local.LocalProvider", "OPTIONS": {}}
+    assert "lifecheck.E007" in ids(
+        DEFAULT_PROVIDER="l", PROVIDERS={"l": local}, SERVICE_ENABLED=False
+    )
+    assert "lifecheck.E007" not in ids(DEFAULT_PROVIDER="l", PROVIDERS={"l": local})
+
+
+def test_django_upload_file_limit_below_frame_cap():
+    with override_settings(DATA_UPLOAD_MAX_NUMBER_FILES=10):
+        found = ids(
+            DEFAULT_PROVIDER="s", PROVIDERS={"s": SANDBOX}, SANDBOX_ALLOW_WITHOUT_DEBUG=True
+        )
+    assert "lifecheck.E008" in found
