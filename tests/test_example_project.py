@@ -127,6 +127,15 @@ def test_sandbox_is_only_configured_with_debug(tmp_path: Path) -> None:
     assert jumdata.stdout.split() == ["['jumdata',", "'local',", "'sandbox']", "jumdata"]
 
 
+def test_wsgi_and_asgi_entry_points_load(tmp_path: Path) -> None:
+    code = """
+        from example_project.asgi import application as asgi
+        from example_project.wsgi import application as wsgi
+        print(type(wsgi).__name__, type(asgi).__name__)
+    """
+    assert ok(python(tmp_path, code)).stdout.split() == ["WSGIHandler", "ASGIHandler"]
+
+
 def test_migrate_and_demo_setup_twice(tmp_path: Path) -> None:
     ok(manage(tmp_path, "migrate", "--noinput"))
     first = ok(manage(tmp_path, "lifecheck_demo_setup")).stdout

@@ -49,6 +49,16 @@ def source_data_files() -> set[str]:
     return files
 
 
+def source_modules() -> set[str]:
+    """Every Python module of the package (a folder without ``__init__.py`` is dropped
+    silently by ``packages = find:``; this catches it)."""
+    return {
+        p.relative_to(PACKAGE).as_posix()
+        for p in PACKAGE.rglob("*.py")
+        if "__pycache__" not in p.parts
+    }
+
+
 def in_package(names: set[str]) -> set[str]:
     """Archive member names under ``django_lifecheck/``, relative to it."""
     prefix = "django_lifecheck/"
@@ -114,7 +124,7 @@ def test_wheel_has_the_package_data(dists: dict[str, Path]) -> None:
     shipped = {
         n.removeprefix("django_lifecheck/") for n in names if n.startswith("django_lifecheck/")
     }
-    missing = source_data_files() - shipped
+    missing = (source_data_files() | source_modules()) - shipped
     assert not missing, f"the wheel misses: {sorted(missing)}"
     assert any(n.endswith("dist-info/licenses/LICENSE") for n in names)
 
