@@ -9,10 +9,11 @@ their own left in an unmirrored frame), so ``LookLeft`` is a yaw INCREASE; with
 ``EngineConfig.frames_mirrored`` the sign is flipped back first.
 
 Segmentation: each frame carries the prompt on screen. The k-th requested action is
-searched in the k-th run of frames showing that prompt (plus ``action_lag_ms`` for a
-slow reaction), and never before the previous action's event, so performing the
-actions in another order fails even when every movement is present. Frames with no
-prompt information fall back to a plain ordered search over the whole capture.
+searched in the next run of frames showing that prompt, never before the previous
+action's event; it must start under its prompt (``action_onset_grace_ms`` of slack)
+and may finish up to ``action_lag_ms`` after it. So performing the actions in another
+order fails even when every movement is present. Frames with no prompt information
+fall back to a plain ordered search over the whole capture.
 """
 
 from __future__ import annotations

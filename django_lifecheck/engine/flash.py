@@ -58,7 +58,7 @@ def _pooled(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 @dataclass
 class FlashResult:
-    judged: bool  # False: too few frames or no variation in the displayed colours
+    judged: bool  # False: too few frames (not passed) or one colour only (passed)
     passed: bool
     corr: float = math.nan
     gain: float = math.nan

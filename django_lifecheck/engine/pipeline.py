@@ -153,14 +153,10 @@ def analyze(
     if challenge.flash:
         fl = check_flash(challenge.flash, feats, cfg)
         scores.update(fl.scores())
-        if fl.judged and not fl.passed:
-            return verdict.rejected("not_live", fl.detail, scores, evidence, n_used)
-        if (
-            not fl.judged
-            and fl.frames < cfg.flash_min_frames
-            and len({s.color.upper() for s in challenge.flash}) > 1
-        ):
-            return verdict.rejected("no_usable_frames", fl.detail, scores, evidence, n_used)
+        if not fl.passed:
+            # judged: the skin ignored the flash; not judged: too few frames to tell
+            reason = "not_live" if fl.judged else "no_usable_frames"
+            return verdict.rejected(reason, fl.detail, scores, evidence, n_used)
 
     # 7. Passed.
     best = portrait.best_frame(feats, cfg)
