@@ -680,3 +680,24 @@ def test_portrait_storage_setting_is_honoured(settings, user_client):
     check.refresh_from_db()
     assert check.portrait
     assert storages["portraits"].exists(check.portrait.name)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("outcome", "signal", "status"),
+    [
+        ("pass", "check_passed", Status.PASSED),
+        ("fail", "check_failed", Status.FAILED),
+        ("expire", "check_expired", Status.EXPIRED),
+    ],
+)
+def test_signals_follow_real_commits(user, user_client, signal_log, outcome, signal, status):
+    check, sandbox_url = start(user_client)
+    come_back(user_client, press(user_client, sandbox_url, outcome))
+    assert signal_log.names() == ["check_started", signal]
+    for event in signal_log.events:
+        # Sent after the commit (no transaction open), with the row already stored.
+        assert event.in_atomic_block is False
+        assert event.check.pk == check.pk and event.kwargs["user"] == user
+    assert signal_log.events[0].stored_status == Status.PENDING
+    assert signal_log.events[1].stored_status == status
