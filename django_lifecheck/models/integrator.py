@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.storage import default_storage, storages
+from django.core.files.storage import Storage, default_storage, storages
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,13 +14,50 @@ from django.utils.translation import gettext_lazy as _
 from .. import conf
 
 
-def portrait_storage():
-    """The storage for portraits: ``LIFECHECK["PORTRAIT_STORAGE"]`` alias or the default.
+class PortraitStorage(Storage):
+    """Forwards every call to the storage ``LIFECHECK["PORTRAIT_STORAGE"]`` names *now*.
 
-    A callable, so that the setting is read when a file is saved, not at import.
+    Django evaluates a FileField's storage callable once, when the model class is
+    built; forwarding at call time keeps the setting lazy, so ``override_settings``
+    and settings changed after import are honoured.
     """
-    alias = conf.get("PORTRAIT_STORAGE")
-    return storages[alias] if alias else default_storage
+
+    def target(self) -> Storage:
+        alias = conf.get("PORTRAIT_STORAGE")
+        return storages[alias] if alias else default_storage
+
+
+def _forward(name: str):
+    def method(self: PortraitStorage, *args, **kwargs):
+        return getattr(self.target(), name)(*args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+for _name in (
+    "open",
+    "save",
+    "get_valid_name",
+    "get_alternative_name",
+    "get_available_name",
+    "generate_filename",
+    "path",
+    "delete",
+    "exists",
+    "listdir",
+    "size",
+    "url",
+    "get_accessed_time",
+    "get_created_time",
+    "get_modified_time",
+):
+    setattr(PortraitStorage, _name, _forward(_name))
+
+
+def portrait_storage() -> Storage:
+    """The FileField's storage callable (kept as a callable for the migration)."""
+    return PortraitStorage()
 
 
 def portrait_upload_to(instance: LivenessCheck, filename: str) -> str:
