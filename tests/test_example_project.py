@@ -107,6 +107,15 @@ def test_dev_secret_key_warns_when_debug_is_off(tmp_path: Path) -> None:
     assert "security.W009" in result.stderr + result.stdout  # Django's own insecure-key check
 
 
+def test_relative_sqlite_path_is_next_to_manage_py(tmp_path: Path) -> None:
+    code = """
+        from django.conf import settings
+        print(settings.DATABASES["default"]["NAME"])
+    """
+    out = ok(python(tmp_path, code, DATABASE_URL="sqlite:///db.sqlite3")).stdout.strip()
+    assert out == str(EXAMPLE_DIR / "db.sqlite3")
+
+
 def test_sandbox_is_only_configured_with_debug(tmp_path: Path) -> None:
     code = """
         from django.conf import settings
@@ -246,6 +255,12 @@ FLOW = """
     alice.force_login(users.create_user("alice", password="pw"))
     gate = alice.get("/kyc-only/")
     out["gate_before"] = [gate.status_code, gate.get("Location", "")]
+    start_page = alice.get(gate["Location"]).content.decode()
+    out["start_page_in_site_layout"] = [
+        "Lifecheck demo" in start_page,  # the demo's header, from its template override
+        "django_lifecheck/integrator.css" in start_page,
+        'name="next" value="/kyc-only/"' in start_page,
+    ]
     home = alice.get("/").content.decode()
     out["home_posts_to_start"] = 'action="/lifecheck/start/"' in home
     out["after_pass"] = run_check(
@@ -288,6 +303,7 @@ def test_check_receivers_and_kyc_gate_through_the_sandbox(tmp_path: Path) -> Non
     assert out["gate_before"][0] == 302
     assert out["gate_before"][1].startswith("/lifecheck/start/?next=")
     assert out["home_posts_to_start"]
+    assert out["start_page_in_site_layout"] == [True, True, True]
     assert out["after_pass"] == [302, "/kyc-only/"]
     assert out["profile"] == [True, "passed", True]
     assert out["gate_after"] == 200

@@ -50,8 +50,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks",
-    "django_lifecheck",
+    # Before django_lifecheck, so that its templates override the library's layout.
     "demo",
+    "django_lifecheck",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +86,11 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # "sqlite:///db.sqlite3" means next to manage.py, whatever the working directory.
+    _name = str(DATABASES["default"]["NAME"])
+    if _name != ":memory:" and not Path(_name).is_absolute():
+        DATABASES["default"]["NAME"] = str(BASE_DIR / _name)
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
