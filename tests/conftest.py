@@ -1,14 +1,8 @@
-"""Shared fixtures: users, logged-in clients, a fresh portrait storage, a signal log.
-
-The test database gets a per-process name: several test runs may share this checkout
-at once, and one SQLite file for all of them would make them destroy each other's
-database.
-"""
+"""Shared fixtures: users, logged-in clients, a fresh portrait storage, a signal log,
+and a sandbox provider that fails on demand."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,17 +14,6 @@ from django_lifecheck.exceptions import ProviderAPIError, ProviderTimeout, Provi
 from django_lifecheck.providers.sandbox import SandboxProvider
 
 pytest_plugins = ["tests.vendor_fixtures"]
-
-
-@pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
-    from django.conf import settings
-
-    for alias, db in settings.DATABASES.items():
-        if db["ENGINE"] != "django.db.backends.sqlite3":
-            continue
-        name = f"lifecheck-test-{os.getpid()}-{alias}.sqlite3"
-        db.setdefault("TEST", {})["NAME"] = os.path.join(tempfile.gettempdir(), name)
 
 
 @pytest.fixture

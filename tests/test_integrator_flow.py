@@ -662,11 +662,6 @@ def test_final_check_is_not_asked_again(settings, user_client):
     assert check.status == Status.PASSED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FileField calls portrait_storage() once, at import: LIFECHECK['PORTRAIT_STORAGE'] "
-    "is read at import time and override_settings cannot change it",
-)
 def test_portrait_storage_setting_is_honoured(settings, user_client):
     from django.core.files.storage import storages
 
