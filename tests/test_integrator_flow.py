@@ -425,6 +425,18 @@ def test_return_view_polls_the_configured_number_of_times(settings, user_client,
     assert calls == [check.token] * 3
 
 
+def test_return_view_sleeps_between_polls_only(settings, user_client, monkeypatch):
+    lifecheck_settings(settings, RETURN_POLL_ATTEMPTS=3, RETURN_POLL_INTERVAL=0.25)
+    sleeps: list[float] = []
+    monkeypatch.setattr(services.time, "sleep", sleeps.append)
+    check, sandbox_url = start(user_client)
+    assert come_back(user_client, f"{RETURN_PATH}?token={check.token}").status_code == 202
+    assert sleeps == [0.25, 0.25]  # between the three attempts, not after the last
+    sleeps.clear()
+    assert come_back(user_client, press(user_client, sandbox_url, "pass")).status_code == 302
+    assert sleeps == []  # final at the first attempt
+
+
 def test_status_json_finishes_a_check_and_return_view_does_not_repeat_it(
     user_client, signal_log, django_capture_on_commit_callbacks
 ):
