@@ -193,11 +193,13 @@ def validate_return_url(value: str | None) -> str:
         )
     scheme = value.split(":", 1)[0].lower() if ":" in value else ""
     if scheme in ("http", "https"):
-        parts = urlsplit(value)
         try:
-            parts.port  # noqa: B018  (raises ValueError on a bad port)
+            # urlsplit raises ValueError on a bad IPv6 literal ("http://[") or a host
+            # that is invalid under NFKC normalisation; .port on a bad port.
+            parts = urlsplit(value)
+            parts.port  # noqa: B018
         except ValueError:
-            raise InvalidParameter(param, f"{value!r} has an invalid port.") from None
+            raise InvalidParameter(param, f"{value!r} has an invalid host or port.") from None
         if not parts.hostname or not value[len(scheme) :].startswith("://"):
             raise InvalidParameter(param, f"{value!r} is an {scheme} URL without a host.")
         return value
