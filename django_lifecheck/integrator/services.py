@@ -24,7 +24,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from .. import conf, signals
-from ..exceptions import InvalidParameter, LifecheckError, ProviderError
+from ..exceptions import ConfigurationError, InvalidParameter, LifecheckError, ProviderError
 from ..models import LivenessCheck, Mode, Status
 from ..models.integrator import FINAL_STATUSES
 from ..protocol import Code, parse_init
@@ -120,9 +120,14 @@ def refresh(check: LivenessCheck) -> LivenessCheck:
         return check
     if not check.token:
         return _expire_if_due(check)
-    backend = get_provider(check.provider)
     try:
+        backend = get_provider(check.provider)
         result = backend.result(check.token)
+    except ConfigurationError as exc:
+        # The provider was removed or disabled (e.g. the sandbox with DEBUG off) after
+        # the check started: nothing can be asked; it expires in due course.
+        logger.error("Cannot refresh check %s: %s", check.public_id, exc)
+        return _expire_if_due(check)
     except ProviderError as exc:
         if exc.retryable:
             logger.warning("Result of check %s not available yet: %s", check.public_id, exc)
@@ -288,16 +293,18 @@ def refresh_unfinished() -> dict[str, int]:
 
 
 def purge(checks: Iterable[LivenessCheck]) -> int:
-    """Delete the personal data of ``checks`` (portraits, payloads); keep the audit row."""
+    """Delete the personal data of ``checks`` (portraits, payloads); keep the audit row.
+
+    The file goes first, then one conditional UPDATE (no read-then-write transaction,
+    which SQLite answers with "database is locked" when a check is finished at the
+    same moment): a failure in between leaves no personal data behind, only a row that
+    still names a deleted file, which the next purge clears.
+    """
     purged = 0
     for check in checks:
-        with transaction.atomic():
-            locked = LivenessCheck.objects.select_for_update().get(pk=check.pk)
-            if locked.portrait:
-                locked.portrait.delete(save=False)
-            locked.init_payload = {}
-            locked.result_payload = {}
-            locked.purged_at = timezone.now()
-            locked.save(update_fields=["portrait", "init_payload", "result_payload", "purged_at"])
-        purged += 1
+        if check.portrait:
+            check.portrait.storage.delete(check.portrait.name)
+        purged += LivenessCheck.objects.filter(pk=check.pk, purged_at__isnull=True).update(
+            portrait="", init_payload={}, result_payload={}, purged_at=timezone.now()
+        )
     return purged

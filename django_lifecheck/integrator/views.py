@@ -27,10 +27,18 @@ from .forms import StartCheckForm
 logger = logging.getLogger("django_lifecheck.integrator")
 
 
+#: ``LivenessCheck.next_url``'s length; a longer ``next`` is dropped, not truncated.
+NEXT_URL_MAX_LENGTH = 2048
+
+
 def safe_next(request: HttpRequest, url: str) -> str:
     """``url`` if it points to this site (or an allowed host), else an empty string."""
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        url
+        and len(url) <= NEXT_URL_MAX_LENGTH
+        and url_has_allowed_host_and_scheme(
+            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return url
     return ""
