@@ -40,7 +40,6 @@ from scipy import ndimage
 from scipy.spatial import Delaunay
 
 FRAME_W, FRAME_H = 640, 480
-CULL = True
 
 #: MediaPipe face-mesh index sets (face_mesh_connections.py, eye/lip contours).
 FACE_OVAL = (
@@ -192,6 +191,8 @@ class FaceSource:
         self.head_plane = fill_holes(self.photo, ndimage.binary_dilation(face_mask, iterations=2))
         self._head_rgba = np.dstack([self.head_plane, self.head_alpha * 255]).clip(0, 255)
         self._head_img = Image.fromarray(self._head_rgba.astype(np.uint8), "RGBA")
+        ys, xs = np.nonzero(self.head_alpha > 0)
+        self.head_box = (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
         self._setup_expressions()
         # Eyelid skin colour: the skin below each eye (the lid itself has lashes on it).
         self.lid_colors = []
@@ -294,6 +295,7 @@ class HeadRenderer:
         # Camera distance in pixel units: a ~60 degree webcam at arm's length.
         self.distance = 4.0 * source.face_width
         self.mouth_color = np.array([70, 28, 30], dtype=np.float32)
+        self._bg_cache: dict[str, np.ndarray] = {}
         # Triangle winding of the frontal mesh: normals must face the camera.
         p = source.lm
         t = source.tri
@@ -326,22 +328,46 @@ class HeadRenderer:
         """A float32 (480, 640, 3) frame (0..255, no noise) of ``pose`` lit by ``screen``."""
         src, light = self.src, self.light
         col = hex_rgb(screen)
-        bg = src.background if background is None else background
-        frame = bg * light.gain(light.k_background, col, 1.0)
+        if background is None:
+            # The lit backdrop depends on the screen colour only: cache it.
+            key = (screen or "").upper()
+            frame = self._bg_cache.get(key)
+            if frame is None:
+                frame = src.background * light.gain(light.k_background, col, 1.0)
+                self._bg_cache[key] = frame
+            frame = frame.copy()
+        else:
+            frame = background * light.gain(light.k_background, col, 1.0)
 
         # The mesh keeps its eyes open; a blink is an eyelid drawn over the eye below.
         verts = self.project(pose, src.deform(0.0, pose.mouth))
         r = rotation(pose.yaw, pose.pitch, pose.roll)
-        # Head plane (hair, ears, neck): affine fitted to the face outline's motion.
+        # Head plane (hair, ears, neck): affine fitted to the face outline's motion,
+        # warped and blended only inside its bounding box.
         oval = list(FACE_OVAL)
         inv = _affine_fit(verts[oval, :2], src.lm[oval, :2])
-        head = np.asarray(
-            self_transform(src._head_img, inv), dtype=np.float32
-        )
-        alpha = head[..., 3:] / 255.0
-        cos_plane = max(0.0, float(r[2, 2]))
-        lit = head[..., :3] * light.gain(light.k_head, col, cos_plane)
-        frame = frame * (1 - alpha) + lit * alpha
+        fwd = _affine_fit(src.lm[oval, :2], verts[oval, :2])
+        x0, y0, x1, y1 = src.head_box
+        corners = np.array([[x0, y0, 1], [x1, y0, 1], [x1, y1, 1], [x0, y1, 1]]) @ fwd.T
+        bx0 = max(int(np.floor(corners[:, 0].min())) - 2, 0)
+        by0 = max(int(np.floor(corners[:, 1].min())) - 2, 0)
+        bx1 = min(int(np.ceil(corners[:, 0].max())) + 3, frame.shape[1])
+        by1 = min(int(np.ceil(corners[:, 1].max())) + 3, frame.shape[0])
+        if bx1 > bx0 and by1 > by0:
+            shifted = inv.copy()
+            shifted[:, 2] += inv[:, 0] * bx0 + inv[:, 1] * by0
+            head = np.asarray(
+                src._head_img.transform(
+                    (bx1 - bx0, by1 - by0), Image.AFFINE,
+                    tuple(float(c) for c in shifted.reshape(-1)), resample=Image.BILINEAR,
+                ),
+                dtype=np.float32,
+            )
+            alpha = head[..., 3:] / 255.0
+            cos_plane = max(0.0, float(r[2, 2]))
+            lit = head[..., :3] * light.gain(light.k_head, col, cos_plane)
+            region = frame[by0:by1, bx0:bx1]
+            region[:] = region * (1 - alpha) + lit * alpha
 
         self._draw_mesh(frame, verts, col)
         if pose.mouth > 0.02:
@@ -400,8 +426,6 @@ class HeadRenderer:
         area2 = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
         # Back-facing (winding flipped against the frontal mesh) or degenerate: skip.
         front = (fn[:, 2] < 0) & (np.abs(area2) > 1e-3)
-        if not CULL:
-            front = np.abs(area2) > 1e-3
         idx = np.nonzero(front)[0]
         idx = idx[np.argsort(-p[tri[idx]][:, :, 2].mean(1))]  # far first
         x0 = max(math.floor(p[:, 0].min()) - 1, 0)
@@ -446,12 +470,6 @@ class HeadRenderer:
         cz = -(b0 * vn[tri[t, 0], 2] + b1 * vn[tri[t, 1], 2] + b2 * vn[tri[t, 2], 2])
         cos = np.clip(cz, 0.0, 1.0)
         frame[ys + y0, xs + x0] = albedo * self.light.gain(self.light.k_face, col, cos)
-
-
-def self_transform(img: Image.Image, inv: np.ndarray) -> Image.Image:
-    """Warp ``img`` by an output->input affine (2x3) into a 640x480 frame."""
-    coeffs = tuple(float(c) for c in inv.reshape(-1))
-    return img.transform((FRAME_W, FRAME_H), Image.AFFINE, coeffs, resample=Image.BILINEAR)
 
 
 def plane_homography(
