@@ -201,7 +201,8 @@ def parse_upload(
         raise UploadError("The 'meta' field is required.")
     try:
         meta = json.loads(meta_text)
-    except ValueError:
+    except (ValueError, RecursionError):
+        # RecursionError: deeply nested arrays ("[[[[...") exhaust the decoder's stack.
         raise UploadError("The 'meta' field is not valid JSON.") from None
     if not isinstance(meta, dict):
         raise UploadError("The 'meta' field must be a JSON object.")
