@@ -70,7 +70,18 @@ def source_migrations() -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def dists(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def expected() -> dict[str, set[str]]:
+    """What must ship, listed once, just before the build: files that appear in the
+    checkout later (other work in progress) are not this build's business."""
+    return {
+        "data": source_data_files(),
+        "modules": source_modules(),
+        "migrations": {f"migrations/{m}" for m in source_migrations()},
+    }
+
+
+@pytest.fixture(scope="module")
+def dists(tmp_path_factory: pytest.TempPathFactory, expected: dict) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("dist")
     run([sys.executable, "-m", "build", "--outdir", out, REPO], cwd=REPO)
     (sdist,) = out.glob("django_lifecheck-*.tar.gz")
@@ -99,7 +110,7 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def test_sdist_has_everything_the_wheel_needs(dists: dict[str, Path]) -> None:
+def test_sdist_has_everything_the_wheel_needs(dists: dict[str, Path], expected: dict) -> None:
     with tarfile.open(dists["sdist"]) as tar:
         names = tar.getnames()
     root = names[0].split("/")[0]
@@ -111,20 +122,20 @@ def test_sdist_has_everything_the_wheel_needs(dists: dict[str, Path]) -> None:
     shipped = {
         n.removeprefix("django_lifecheck/") for n in inside if n.startswith("django_lifecheck/")
     }
-    missing = source_data_files() - shipped
+    missing = expected["data"] - shipped
     assert not missing, f"MANIFEST.in misses: {sorted(missing)}"
-    assert {f"migrations/{m}" for m in source_migrations()} <= shipped
+    assert expected["migrations"] <= shipped
     junk = [n for n in inside if "__pycache__" in n or n.endswith((".pyc", ".sqlite3"))]
     assert not junk, junk
 
 
-def test_wheel_has_the_package_data(dists: dict[str, Path]) -> None:
+def test_wheel_has_the_package_data(dists: dict[str, Path], expected: dict) -> None:
     with zipfile.ZipFile(dists["wheel"]) as whl:
         names = set(whl.namelist())
     shipped = {
         n.removeprefix("django_lifecheck/") for n in names if n.startswith("django_lifecheck/")
     }
-    missing = (source_data_files() | source_modules()) - shipped
+    missing = (expected["data"] | expected["modules"]) - shipped
     assert not missing, f"the wheel misses: {sorted(missing)}"
     assert any(n.endswith("dist-info/licenses/LICENSE") for n in names)
 
@@ -218,7 +229,9 @@ def django_admin(venv: Path, project: Path, *args: str) -> subprocess.CompletedP
     return run([venv, "-m", "django", *args], cwd=project, env=env)
 
 
-def test_installed_package_runs_in_a_new_project(venv: Path, tiny_project: Path) -> None:
+def test_installed_package_runs_in_a_new_project(
+    venv: Path, tiny_project: Path, expected: dict
+) -> None:
     django_admin(venv, tiny_project, "check", "--fail-level", "ERROR")
     migrated = django_admin(venv, tiny_project, "migrate", "--noinput")
     assert "django_lifecheck" in migrated.stdout
@@ -232,9 +245,9 @@ def test_installed_package_runs_in_a_new_project(venv: Path, tiny_project: Path)
     package = Path(info["package"])
     assert venv.parent.parent in package.parents, f"imported from {package}, not the venv"
     installed = set(info["files"])
-    missing = source_data_files() - installed
+    missing = expected["data"] - installed
     assert not missing, f"not installed: {sorted(missing)}"
-    assert {f"migrations/{m}" for m in source_migrations()} <= installed
+    assert expected["migrations"] <= installed
     models = {f for f in installed if f.startswith("engine/models/") and f.endswith(".tflite")}
     assert len(models) >= 2, models
     # Every translation catalogue is compiled: Django reads .mo files, never .po.
