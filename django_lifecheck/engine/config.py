@@ -60,6 +60,10 @@ class EngineConfig:
     """Face wider than this fraction (cut off by the frame edges): not usable."""
     max_face_offset: float = 0.35
     """Face centre farther than this from the frame centre (per axis): not usable."""
+    second_face_min_score: float = 0.35
+    """Detector score from which another face is a candidate for ``multiple_faces``
+    (lower than ``min_detection_score``: a small or blurred bystander scores low);
+    the mesh model must confirm it (presence >= ``min_presence``) before it counts."""
     multiple_faces_min_frames: int = 2
     """Frames with two or more faces needed for a ``multiple_faces`` error."""
     multiple_faces_min_fraction: float = 0.4

@@ -143,13 +143,20 @@ class TrackedFrame:
     """What the tracker saw in one frame."""
 
     mesh: MeshResult | None  # None: no face (or presence too low)
-    face_count: int  # faces the detector saw; -1 when the detector did not run
-    detections: list[Detection] = field(default_factory=list)
+    face_count: int  # faces confirmed in this frame; -1 when the detector did not run
+    detections: list[Detection] = field(default_factory=list)  # raw detector output
     detected: bool = False  # the detector ran on this frame
 
 
 class FaceTracker:
-    """Detection + mesh + tracking over consecutive frames of one capture."""
+    """Detection + mesh + tracking over consecutive frames of one capture.
+
+    Counting faces: every detection away from the tracked face is confirmed by the
+    mesh model (face presence >= ``min_presence`` on its own crop) before it counts.
+    So the detector may run with a low threshold (``detector``'s ``min_score``) to
+    catch a small or blurred bystander, while its false positives on patterns (which
+    the mesh model scores near 0) do not count.
+    """
 
     def __init__(
         self,
@@ -157,8 +164,11 @@ class FaceTracker:
         detect_every: int = 5,
         detector: FaceDetector | None = None,
         mesh: FaceMesh | None = None,
+        min_track_score: float = 0.5,
     ) -> None:
+        """Only a detection scoring ``min_track_score`` or more starts a track."""
         self.min_presence = min_presence
+        self.min_track_score = min_track_score
         self.detect_every = max(1, detect_every)
         self.detector = detector or FaceDetector()
         self.mesh = mesh or FaceMesh()
@@ -169,27 +179,42 @@ class FaceTracker:
         self._roi = None
         self._n = 0
 
+    def _start(self, img: Image.Image, detections: list[Detection]) -> MeshResult | None:
+        if detections and detections[0].score >= self.min_track_score:
+            return self.mesh.landmarks(img, roi_from_detection(detections[0]))
+        return None
+
+    def _count(
+        self, img: Image.Image, detections: list[Detection], tracked: MeshResult | None
+    ) -> int:
+        count = 0
+        box = None
+        if tracked is not None:
+            count = 1
+            xy = tracked.points[:, :2]
+            box = (*xy.min(axis=0), *xy.max(axis=0))
+        for det in detections:
+            cx, cy = det.center
+            if box is not None and box[0] <= cx <= box[2] and box[1] <= cy <= box[3]:
+                continue  # the tracked face itself
+            if self.mesh.landmarks(img, roi_from_detection(det)).presence >= self.min_presence:
+                count += 1
+        return count
+
     def process(self, rgb: np.ndarray | Image.Image) -> TrackedFrame:
         img = _as_image(rgb)
         must_detect = self._roi is None or self._n % self.detect_every == 0
         self._n += 1
-        detections: list[Detection] = []
-        if must_detect:
-            detections = self.detector.detect(img)
-            if self._roi is None and detections:
-                self._roi = roi_from_detection(detections[0])
-        result = None
+        detections = self.detector.detect(img) if must_detect else []
         if self._roi is not None:
             result = self.mesh.landmarks(img, self._roi)
             if result.presence < self.min_presence and not must_detect:
                 # Lost track: re-detect on this same frame.
                 must_detect = True
                 detections = self.detector.detect(img)
-                result = (
-                    self.mesh.landmarks(img, roi_from_detection(detections[0]))
-                    if detections
-                    else None
-                )
+                result = self._start(img, detections)
+        else:
+            result = self._start(img, detections)
         if result is not None and result.presence >= self.min_presence:
             self._roi = roi_from_landmarks(result.points)
         else:
@@ -197,7 +222,7 @@ class FaceTracker:
             self._roi = None
         return TrackedFrame(
             mesh=result,
-            face_count=len(detections) if must_detect else -1,
+            face_count=self._count(img, detections, result) if must_detect else -1,
             detections=detections,
             detected=must_detect,
         )

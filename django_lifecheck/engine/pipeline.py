@@ -86,7 +86,8 @@ def analyze(
     tracker = FaceTracker(
         min_presence=cfg.min_presence,
         detect_every=cfg.detect_every,
-        detector=FaceDetector(min_score=cfg.min_detection_score),
+        detector=FaceDetector(min_score=min(cfg.min_detection_score, cfg.second_face_min_score)),
+        min_track_score=cfg.min_detection_score,
     )
     feats: list[FrameFeatures] = []
     multi = runs = 0
