@@ -28,6 +28,10 @@ MAX_FRAME_PIXELS = 4096 * 2304
 UPLOAD_OVERHEAD_BYTES = 256 * 1024
 MAX_META_STRING = 512
 MAX_CLIENT_SIDE = 100_000
+#: Largest accepted time (ms since capture start). A capture lasts seconds and a token
+#: minutes; the cap keeps absurd values out of the integer columns (1e20 overflowed
+#: SQLite's INTEGER, and anything above 2**31 - 1 PostgreSQL's).
+MAX_TIME_MS = 60 * 60 * 1000
 
 
 class UploadError(ValueError):
@@ -98,6 +102,8 @@ def _number(value: Any, label: str) -> int:
         raise UploadError(f"{label} must be a number of milliseconds.")
     if value < 0:
         raise UploadError(f"{label} must not be negative.")
+    if value > MAX_TIME_MS:
+        raise UploadError(f"{label} must be at most {MAX_TIME_MS} milliseconds.")
     return round(value)
 
 
