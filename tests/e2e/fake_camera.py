@@ -62,12 +62,19 @@ def _turn(field: str, degrees: float) -> PoseAt:
 
 
 def _blink(t: float) -> dict:
+    """Two deliberate blinks, as people blink when asked: quick to close, eyes shut
+    for about a third of a second, a little slower to open."""
     pose = _sway(t)
+    closing, shut, opening = 0.08, 0.35, 0.12
     closed = 0.0
-    for start in (0.35, 1.35):
+    for start in (0.3, 1.4):
         x = t - start
-        if 0 <= x <= 0.45:
-            closed = max(closed, _ease(x / 0.12) if x < 0.12 else _ease((0.45 - x) / 0.13))
+        if 0 <= x < closing:
+            closed = max(closed, _ease(x / closing))
+        elif closing <= x < closing + shut:
+            closed = 1.0
+        elif closing + shut <= x < closing + shut + opening:
+            closed = max(closed, _ease((closing + shut + opening - x) / opening))
     pose["blink"] = closed
     return pose
 
@@ -123,7 +130,7 @@ def _renderer():
     detections = FaceDetector().detect(rgb)
     assert len(detections) == 1, "the astronaut photo should show exactly one face"
     points = FaceMesh().landmarks(rgb, roi_from_detection(detections[0])).points
-    return HeadRenderer(FaceSource.from_photo(rgb, points, face_width=190.0))
+    return HeadRenderer(FaceSource.from_photo(rgb, points))
 
 
 def _shoot(poses: Iterable[dict], screen: str | None, seed: int) -> tuple[bytes, ...]:
@@ -269,12 +276,14 @@ def install_camera(context, clips: dict[str, Clip]) -> None:
     context.add_init_script(camera_script(clips))
 
 
-#: getUserMedia exists but the person (or the browser) refuses the camera.
+#: getUserMedia exists but the person refuses the camera (after thinking about it for a
+#: second, so that the "allow camera access" screen can be seen).
 DENY_CAMERA_SCRIPT = r"""
 (() => {
   window.__cameraRequests = 0;
   navigator.mediaDevices.getUserMedia = async () => {
     window.__cameraRequests += 1;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     throw new DOMException("Permission denied", "NotAllowedError");
   };
 })();

@@ -24,6 +24,8 @@ def test_camera_permission_denied_offers_retry_then_ends_as_203(phone, service, 
     page.goto(service.h5_url(token))
     screen(page, "intro")
     start(page)
+    screen(page, "camera")
+    screenshots.take(page, "03a-camera-permission")
     screen(page, "denied")
     screenshots.take(page, "03-permission-denied")
 
