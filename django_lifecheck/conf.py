@@ -41,6 +41,9 @@ DEFAULTS: dict[str, Any] = {
     "SERVICE_MAX_UPLOAD_BYTES": 12 * 1024 * 1024,
     "SERVICE_PORTRAIT_URL_MAX_AGE": 600,
     "SERVICE_TASK_BACKEND": "default",
+    # Seconds an upload may wait for its verdict before it ends as 203 analysis_timeout
+    # (a task worker killed mid-analysis leaves its task "running" forever).
+    "SERVICE_ANALYSIS_TIMEOUT": 180,
     "ENGINE": {},  # thresholds, see django_lifecheck.engine.config.EngineConfig
 }
 

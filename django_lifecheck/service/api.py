@@ -15,7 +15,7 @@ from .. import conf
 from ..exceptions import InvalidParameter
 from ..models import ApiKey, ServiceToken
 from ..protocol import RESULT_PASSED_MESSAGE, WIRE_MESSAGES, Code, envelope, new_task_no, parse_init
-from . import limits
+from . import limits, state
 from .challenge import draw_flash
 from .portrait import portrait_path
 
@@ -52,10 +52,15 @@ def gate(api_key: ApiKey, *, counts_for_quota: bool) -> Answer | None:
         return answer
     if not api_key.is_active:
         return Answer(Code.DISABLED)
-    if limits.hit_rate_limit(api_key):
-        return Answer(Code.TOO_MANY_REQUESTS)
-    if counts_for_quota and limits.hit_daily_quota(api_key):
-        return Answer(Code.QUOTA_EXCEEDED)
+    try:
+        if limits.hit_rate_limit(api_key):
+            return Answer(Code.TOO_MANY_REQUESTS)
+        if counts_for_quota and limits.hit_daily_quota(api_key):
+            return Answer(Code.QUOTA_EXCEEDED)
+    except limits.LimitsUnavailable:
+        # Fail closed: no unlimited service while the counters are down (README,
+        # "Production"); code 500 tells clients to try again later.
+        return Answer(Code.MAINTENANCE)
     return None
 
 
@@ -94,6 +99,7 @@ def result(api_key: ApiKey, params: Mapping[str, Any]) -> Answer:
         return Answer(Code.PENDING)
     if token.is_expired:
         return Answer(Code.EXPIRED)
+    token = state.end_stale_analysis(token)
     if not token.is_final:
         return Answer(Code.PENDING)
     if token.result_code == Code.OK:

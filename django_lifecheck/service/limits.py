@@ -5,10 +5,16 @@ good enough on the local-memory cache; a shared cache is needed when several pro
 serve the API. Settings: ``SERVICE_RATE_LIMIT`` (``"60/m"``; ``None`` for no limit) and
 ``SERVICE_DAILY_QUOTA`` (init calls per UTC day; ``None`` for no quota), overridden per
 key by :attr:`ApiKey.rate_limit` and :attr:`ApiKey.daily_quota`.
+
+When the cache cannot be reached (Redis down) the limits fail *closed*: counting raises
+:class:`LimitsUnavailable` and the API answers code 500 ("try again later") instead of
+serving without limits or crashing with an HTTP 500 page. Exempt keys (the in-process
+``local`` provider) never touch the cache and keep working.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 
@@ -18,6 +24,8 @@ from django.utils import timezone
 from .. import conf
 from ..exceptions import ConfigurationError
 from ..models import ApiKey
+
+logger = logging.getLogger(__name__)
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\w*\s*$", re.IGNORECASE)
@@ -39,13 +47,21 @@ def parse_rate(value: str | None) -> tuple[int, int] | None:
     return int(count), int(multiplier or 1) * _PERIODS[unit.lower()]
 
 
+class LimitsUnavailable(Exception):
+    """The cache holding the counters cannot be reached; the limits cannot be checked."""
+
+
 def _count(key: str, timeout: int) -> int:
-    cache.add(key, 0, timeout)
     try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout)
-        return 1
+        cache.add(key, 0, timeout)
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout)
+            return 1
+    except Exception as exc:  # each cache backend raises its own client's errors
+        logger.error("lifecheck: rate-limit cache unavailable (%s); refusing", type(exc).__name__)
+        raise LimitsUnavailable(str(exc)) from exc
 
 
 def hit_rate_limit(api_key: ApiKey) -> bool:

@@ -23,7 +23,7 @@ from ..protocol import Code, return_redirect_url
 from . import state
 from .challenge import token_status
 from .engine_bridge import engine_config, load_engine
-from .limits import throttle
+from .limits import LimitsUnavailable, throttle
 from .portrait import load_portrait
 from .redirect import return_redirect
 from .upload import UploadError, check_content_length, check_jpeg, parse_upload, read_file
@@ -122,8 +122,11 @@ def probe_view(request: HttpRequest) -> JsonResponse:
     token = _token_or_refusal(request.POST.get("token"))
     if isinstance(token, JsonResponse):
         return token
-    if throttle(f"probe:{token.pk}", *PROBE_RATE):
-        return refuse("Too many probes; slow down.", 429)
+    try:
+        if throttle(f"probe:{token.pk}", *PROBE_RATE):
+            return refuse("Too many probes; slow down.", 429)
+    except LimitsUnavailable:
+        return refuse("The service is busy; try again shortly.", 503)
     upload = request.FILES.get("frame")
     if upload is None:
         return refuse("The 'frame' file is required.")
@@ -177,6 +180,8 @@ def status_view(request: HttpRequest) -> JsonResponse:
     token = ServiceToken.objects.filter(token=value).first()
     if token is None:
         return refuse("Unknown token.", 404)
+    if not token.is_expired:
+        token = state.end_stale_analysis(token)
     status = _STATES[token_status(token)]
     done = status == "done"
     redirect = return_redirect(token) if done else None

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from .. import conf
 from ..models import ServiceFrame, ServiceToken, TokenState
+from ..protocol import Code
 
 logger = logging.getLogger(__name__)
 
@@ -112,3 +115,29 @@ def finish(
         # Privacy: the frames are not needed once there is a result.
         ServiceFrame.objects.filter(token=token).delete()
     return token
+
+
+def end_stale_analysis(token: ServiceToken) -> ServiceToken:
+    """End an upload whose verdict is overdue as 203 ``analysis_timeout``.
+
+    A task worker killed mid-analysis (OOM, SIGKILL, a lost machine) leaves its task
+    marked running in the queue, and no queue backend re-runs it: without this the check
+    would wait for nothing until the token expires (301). Called lazily by ``result``
+    and by the page's status poll, so no extra cron is needed. A verdict that arrives
+    later is ignored by :func:`finish` (the first final result wins).
+    """
+    timeout = conf.get("SERVICE_ANALYSIS_TIMEOUT")
+    if (
+        timeout is None
+        or token.is_final
+        or token.state != TokenState.SUBMITTED
+        or token.submitted_at is None
+        or timezone.now() < token.submitted_at + timedelta(seconds=timeout)
+    ):
+        return token
+    logger.warning(
+        "lifecheck: no verdict for token %s %ss after upload; ending it as analysis_timeout",
+        token.public_id,
+        timeout,
+    )
+    return finish(token.pk, Code.CHECK_FAILED, "analysis_timeout")
