@@ -61,6 +61,8 @@ def test_ready_token_renders_the_check_with_its_config(client, api_key):
     assert set(config["urls"]) == {"frames", "probe", "fail", "status"}
     assert config["urls"]["frames"] == reverse("lifecheck:check-frames")
     assert config["limits"]["max_frames"] > 0
+    # The page reports a timeout before the token dies, by the server's clock.
+    assert 590_000 < config["expires_in_ms"] <= 600_000
     assert config["prompts"]["BlinkEye"] == "Blink your eyes"
     assert "hint_no_face" in config["strings"]
     body = response.content.decode()

@@ -13,12 +13,13 @@ redirects, an expired or unknown one gets a plain page that says what to do.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -75,11 +76,20 @@ def _strings() -> dict[str, str]:
     }
 
 
+def _expires_in_ms(expires_at: str | None) -> int | None:
+    """Milliseconds the token has left, by the server's clock (phones' clocks drift)."""
+    if not expires_at:
+        return None
+    remaining = datetime.fromisoformat(expires_at) - timezone.now()
+    return max(0, int(remaining.total_seconds() * 1000))
+
+
 def _client_config(request: HttpRequest, config: dict[str, Any], initial: str) -> dict[str, Any]:
     """Everything the script needs: the challenge, the endpoints, and the words."""
     return {
         **config,
         "initial": initial,
+        "expires_in_ms": _expires_in_ms(config.get("expires_at")),
         "csrf_token": get_token(request),
         "timing": {
             "action_window_ms": ACTION_WINDOW_MS,

@@ -38,7 +38,8 @@
   var FRAME_LONG_SIDE = 640;
   var PROBE_WIDTH = 160;
   var FACE_WAIT_MS = 15000; // start anyway after this: the engine has the last word
-  var PAGE_TIMEOUT_MS = 9 * 60 * 1000; // tokens live 10 minutes from init
+  // Report a timeout shortly before the token expires (after that, nothing is accepted).
+  var PAGE_TIMEOUT_MS = cfg.expires_in_ms ? Math.max(cfg.expires_in_ms - 15000, 5000) : 540000;
 
   var stream = null;
   var runId = 0; // bumped to abandon a capture (tab hidden, camera lost)
@@ -46,6 +47,7 @@
   var submitted = false;
   var probe = { timer: null, busy: false, faces: null, failures: 0, okStreak: 0 };
   var pendingUpload = null; // FormData kept for "Try again"
+  var retryCapture = false; // "Try again" films again (the upload was refused) or re-sends
   var pageStart = now();
 
   function now() {
@@ -142,6 +144,7 @@
 
   /** Ends the check as failed (203) for a reason the person or the browser gave. */
   async function giveUp(reason) {
+    submitted = true;
     stopCamera();
     show("processing");
     var form = tokenForm();
@@ -327,8 +330,6 @@
       text = S.hint_many_faces;
     } else if (probe.faces === 1 && !capturing) {
       text = S.hint_hold_still;
-    } else if (!capturing) {
-      text = S.hint_place_face;
     }
     setText(el.hint, text);
     body.classList.toggle("lc-face-ok", probe.faces === 1);
@@ -356,7 +357,8 @@
     setPrompt(null, "");
     setText(el.progress, "");
     el.bar.style.width = "0";
-    setText(el.hint, S.hint_place_face);
+    setPrompt(null, S.hint_place_face);
+    setText(el.hint, "");
     probe.faces = null;
     probe.okStreak = 0;
     probe.failures = 0;
@@ -530,6 +532,7 @@
 
   async function upload() {
     submitted = true;
+    retryCapture = false;
     show("processing");
     setText(el.processingText, S.uploading);
     var answer;
@@ -547,6 +550,9 @@
       // Already submitted, expired...: the status says what happened and where to go.
       var state = await fetchStatus();
       if (state && (state.state === "waiting" || !state.state)) {
+        // Refused but still usable (e.g. too few frames with a face): film again.
+        retryCapture = true;
+        submitted = false;
         showError(S.rejected + (answer.data && answer.data.error ? " (" + answer.data.error + ")" : ""));
         return;
       }
@@ -602,7 +608,14 @@
     } else if (action === "give-up") {
       giveUp(button.getAttribute("data-reason"));
     } else if (action === "retry-upload") {
-      if (pendingUpload) { upload(); } else { pollStatus(); }
+      if (retryCapture) {
+        pendingUpload = null;
+        startCamera();
+      } else if (pendingUpload) {
+        upload();
+      } else {
+        pollStatus();
+      }
     }
   }
 
