@@ -137,21 +137,41 @@ def grey_thumbnail(rgb: np.ndarray, step: int = 4) -> np.ndarray:
     return rgb[::step, ::step].astype(np.float32).mean(axis=2)
 
 
+class DuplicateCounter:
+    """Counts byte-identical and near-identical consecutive frames as they stream by
+    (only the previous frame's digest and thumbnail are kept)."""
+
+    def __init__(self, near_level: float) -> None:
+        self.near_level = near_level
+        self.pairs = self.same = self.near = 0
+        self._digest: bytes | None = None
+        self._thumb: np.ndarray | None = None
+
+    def add(self, jpeg: bytes, thumb: np.ndarray) -> None:
+        digest = hashlib.sha256(jpeg).digest()
+        if self._digest is not None and self._thumb is not None:
+            self.pairs += 1
+            if digest == self._digest:
+                self.same += 1
+            elif thumb.shape == self._thumb.shape:
+                self.near += float(np.abs(thumb - self._thumb).mean()) < self.near_level
+        self._digest, self._thumb = digest, thumb
+
+    def fractions(self) -> tuple[float, float]:
+        """(share of byte-identical, share of near-identical) consecutive pairs."""
+        if not self.pairs:
+            return 0.0, 0.0
+        return self.same / self.pairs, self.near / self.pairs
+
+
 def duplicate_fraction(
     jpegs: Sequence[bytes], thumbs: Sequence[np.ndarray], near_level: float
 ) -> tuple[float, float]:
-    """(share of byte-identical, share of near-identical) consecutive frame pairs."""
-    n = len(jpegs) - 1
-    if n <= 0:
-        return 0.0, 0.0
-    digests = [hashlib.sha256(j).digest() for j in jpegs]
-    same = sum(digests[i] == digests[i + 1] for i in range(n))
-    near = 0
-    for i in range(n):
-        a, b = thumbs[i], thumbs[i + 1]
-        if digests[i] != digests[i + 1] and a.shape == b.shape:
-            near += float(np.abs(a - b).mean()) < near_level
-    return same / n, near / n
+    """:class:`DuplicateCounter` over whole lists."""
+    counter = DuplicateCounter(near_level)
+    for j, t in zip(jpegs, thumbs, strict=True):
+        counter.add(j, t)
+    return counter.fractions()
 
 
 def virtual_camera(label: str, known: Sequence[str]) -> str | None:

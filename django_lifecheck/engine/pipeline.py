@@ -12,6 +12,11 @@ Order of decisions (the first that applies wins):
    flat picture -> 202 ``not_live``);
 6. flash response -> 202 ``not_live``;
 7. otherwise 200 passed, with the portrait of the best frame.
+
+A silent check (no actions, no flash) rests on step 4 alone: it stops a still photo
+or a still image fed as video, and a photo tilted enough to show that it is flat, but
+a photo moved in the hand without tilting, or a replayed video, passes. Ask for
+actions or a flash for real assurance.
 """
 
 from __future__ import annotations
@@ -70,28 +75,19 @@ def analyze(
             f"frames less than {cfg.min_frame_interval_ms} ms apart: not a live camera",
         )
 
-    rgbs = [decode_jpeg(f.jpeg, cfg.max_frame_pixels, i) for i, f in enumerate(frames)]
-    thumbs = [passive.grey_thumbnail(x) for x in rgbs]
-    same, near = passive.duplicate_fraction(
-        [f.jpeg for f in frames], thumbs, cfg.near_duplicate_level
-    )
-    scores.update(duplicate_frames=same, near_duplicate_frames=near)
-    if same > cfg.max_duplicate_fraction or near > cfg.max_duplicate_fraction:
-        what = "byte-identical" if same > cfg.max_duplicate_fraction else "near-identical"
-        return verdict.rejected(
-            "injection_suspected", f"too many {what} consecutive frames", scores
-        )
-
-    # 3. Faces.
+    # One pass over the frames, one decoded frame in memory at a time.
     tracker = FaceTracker(
         min_presence=cfg.min_presence,
         detect_every=cfg.detect_every,
         detector=FaceDetector(min_score=min(cfg.min_detection_score, cfg.second_face_min_score)),
         min_track_score=cfg.min_detection_score,
     )
+    dups = passive.DuplicateCounter(cfg.near_duplicate_level)
     feats: list[FrameFeatures] = []
     multi = runs = 0
-    for i, (frame, rgb) in enumerate(zip(frames, rgbs, strict=True)):
+    for i, frame in enumerate(frames):
+        rgb = decode_jpeg(frame.jpeg, cfg.max_frame_pixels, i)
+        dups.add(frame.jpeg, passive.grey_thumbnail(rgb))
         tf = tracker.process(rgb)
         f = FrameFeatures(index=i, t_ms=frame.t_ms, prompt=frame.prompt, color=frame.color)
         f.face_count = tf.face_count
@@ -101,6 +97,16 @@ def analyze(
             measure(rgb, tf.mesh.points, f)
         f.usable = _usable(f, cfg)
         feats.append(f)
+
+    same, near = dups.fractions()
+    scores.update(duplicate_frames=same, near_duplicate_frames=near)
+    if same > cfg.max_duplicate_fraction or near > cfg.max_duplicate_fraction:
+        what = "byte-identical" if same > cfg.max_duplicate_fraction else "near-identical"
+        return verdict.rejected(
+            "injection_suspected", f"too many {what} consecutive frames", scores
+        )
+
+    # 3. Faces.
     usable = [f for f in feats if f.usable]
     scores.update(
         face_frames=float(sum(f.face for f in feats)),
@@ -161,8 +167,10 @@ def analyze(
 
     # 7. Passed.
     best = portrait.best_frame(feats, cfg)
-    jpeg = portrait.portrait_jpeg(rgbs[best.index], best, cfg) if best else None
+    jpeg = None
     if best is not None:
+        rgb = decode_jpeg(frames[best.index].jpeg, cfg.max_frame_pixels, best.index)
+        jpeg = portrait.portrait_jpeg(rgb, best, cfg)
         scores["portrait_frame"] = float(best.index)
     return verdict.passed(scores, evidence, n_used, jpeg)
 
