@@ -186,7 +186,8 @@ def parse_frame_meta(raw: Any, token: ServiceToken, count: int) -> list[dict[str
                     f"meta.frames[{i}].color {color!r} is not a flash colour of this token."
                 )
         prompt = item.get("prompt")
-        if prompt is not None and prompt not in actions:
+        # isinstance first: a list or object is unhashable, and ``in`` a set raises.
+        if prompt is not None and (not isinstance(prompt, str) or prompt not in actions):
             raise UploadError(f"meta.frames[{i}].prompt {prompt!r} is not an action of this token.")
         frames.append({"t_ms": t_ms, "color": color, "prompt": prompt})
     return frames
