@@ -213,6 +213,34 @@ def test_timestamps_are_accepted_only_when_finite_ordered_and_in_range(values):
     assert [f["t_ms"] for f in parsed.frames] == [round(v) for v in values]
 
 
+@FAST
+@given(
+    challenge=st.sampled_from(sorted(CHALLENGES)),
+    part=st.sampled_from(["frames", "flash", "client"]),
+    field=st.sampled_from(["t", "color", "prompt", "start", "end", "width", "camera_label"]),
+    value=odd_value,
+)
+@example(challenge="action+flash", part="frames", field="prompt", value=[1])  # unhashable
+@example(challenge="silent", part="frames", field="prompt", value={"a": 1})
+def test_any_json_value_in_any_field_is_accepted_or_refused_cleanly(challenge, part, field, value):
+    """One field of an otherwise valid meta set to any JSON value: UploadError or fine."""
+    token = CHALLENGES[challenge]
+    meta = valid_meta(token, 2)
+    target = meta[part]
+    if isinstance(target, list):
+        if not target:
+            return
+        target[-1][field] = value
+    else:
+        target[field] = value
+    try:
+        parse_upload(token, json.dumps(meta), _files([GOOD_JPEG] * 2))
+    except UploadError:
+        event("refused")
+    else:
+        event("accepted")
+
+
 # -- the whole view (database, real multipart) ---------------------------------------------
 
 pytestmark = pytest.mark.django_db
