@@ -69,9 +69,6 @@ def _strings() -> dict[str, str]:
         "slow": gettext("This is taking longer than usual. Please keep this page open."),
         "upload_failed": gettext("The upload failed. Check your connection and try again."),
         "rejected": gettext("The check could not be submitted."),
-        "camera_error": gettext(
-            "The camera could not be started. Close other apps that use it and try again."
-        ),
         "redirecting": gettext("Returning to the site…"),
     }
 

@@ -37,6 +37,10 @@ def test_camera_permission_denied_offers_retry_then_ends_as_203(phone, service, 
     finish(page, service, token, 203)
     assert ServiceToken.objects.get(token=token).reason == "permission_denied"
 
+    # The link is single-use: opening it again just sends the person back.
+    page.goto(service.h5_url(token))
+    page.wait_for_url(service.returned(token))
+
 
 def test_browser_without_camera_api_ends_as_203(phone, service, screenshots):
     phone.add_init_script(NO_CAMERA_API_SCRIPT)
