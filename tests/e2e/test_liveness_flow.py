@@ -55,6 +55,24 @@ def test_live_person_following_prompts_and_flash_passes(phone, service, screensh
     assert answer["data"]["faceImageUrl"]
 
 
+@pytest.mark.parametrize(
+    ("actions", "colors"),
+    [("", ""), ("", COLORS), ("LookLeft,OpenMouth", "")],
+    ids=["silent", "flash", "action"],
+)
+def test_live_person_passes_the_other_modes(phone, service, actions, colors):
+    """Silent, flash-only and action-only checks (the page plans each differently)."""
+    token, page = open_check(phone, service, "live", actions, colors)
+    start(page)
+    if colors:
+        screen(page, "warning")
+        page.get_by_role("button", name="Continue", exact=True).click()
+    screen(page, "capture")
+    screen(page, "processing", timeout=60_000)
+    answer = finish(page, service, token, 200)
+    assert answer["data"]["faceImageUrl"]
+
+
 def test_still_photo_fails_with_202(phone, service):
     token, page = open_check(phone, service, "photo", ACTIONS)
     start(page)
