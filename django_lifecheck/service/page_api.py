@@ -10,8 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFilesSent
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
@@ -41,7 +48,13 @@ def refuse(error: str, status: int = 400) -> JsonResponse:
 
 
 def allow(method: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Like ``require_http_methods``, but the 405 is JSON like every other answer."""
+    """Like ``require_http_methods``, but the 405 is JSON like every other answer.
+
+    A body Django cannot parse (a multipart without a valid boundary, a negative
+    Content-Length, a non-UTF-8 form, too many files or fields) is answered as JSON
+    too, instead of Django's HTML 400 page: every view reads ``request.POST`` before it
+    changes anything, so nothing has been changed when these are raised.
+    """
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
@@ -50,7 +63,12 @@ def allow(method: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., 
                 response = refuse(f"Method not allowed; use {method}.", 405)
                 response["Allow"] = method
                 return response
-            return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            except (RequestDataTooBig, TooManyFilesSent):
+                return refuse("The upload is too large or has too many files.")
+            except (MultiPartParserError, BadRequest, TooManyFieldsSent):
+                return refuse("The request body could not be read.")
 
         return wrapper
 
