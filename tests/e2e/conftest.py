@@ -4,6 +4,11 @@
 ``getUserMedia`` is available exactly as on an HTTPS site. Playwright's sync API runs an
 event loop in the test thread, which trips Django's async-unsafe guard for ORM calls
 made by the test itself; the usual pytest-playwright + live_server setting lifts it.
+
+Fixtures for any browser test: ``browser`` (Chromium), ``phone`` (a phone-sized
+context), ``service`` (an API key and the protocol's init/result over HTTP against the
+live server), ``screenshots`` (saved to ``artifacts/screenshots/``). The simulated
+camera is in :mod:`.fake_camera`, the page steps in :mod:`.flow`.
 """
 
 from __future__ import annotations

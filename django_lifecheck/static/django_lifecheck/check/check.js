@@ -354,7 +354,6 @@
   async function runGuide() {
     var myRun = ++runId;
     setFlash(null);
-    setPrompt(null, "");
     setText(el.progress, "");
     el.bar.style.width = "0";
     setPrompt(null, S.hint_place_face);
