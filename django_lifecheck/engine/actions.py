@@ -157,9 +157,22 @@ class _Finder:
         closed = [f[i].ear <= base * cfg.blink_close_ratio for i in window]
         for a, b in _runs(closed):
             t_close = f[window[a]].t_ms
-            # open before: the frame just before the closed run (or the baseline)
-            if a > 0 and f[window[a - 1]].ear < base * cfg.blink_open_ratio:
+            # Open before: the last open frame before the closed run, closing frames
+            # in between allowed (or the baseline when the window starts closed).
+            k = a - 1
+            while k >= 0 and f[window[k]].ear < base * cfg.blink_open_ratio:
+                k -= 1
+            if k < 0 and a > 0:
+                continue  # never open in this window before: not a blink's start
+            before = f[window[k]] if k >= 0 else f[self.base.frame]
+            if t_close - before.t_ms > cfg.blink_max_ms:
                 continue
+            moved = max(
+                max(abs(f[i].yaw - before.yaw), abs(f[i].pitch - before.pitch))
+                for i in window[a : b + 1]
+            )
+            if moved > cfg.blink_max_pose_change:
+                continue  # the eyes narrowed because the head moved
             for j in range(b + 1, len(window)):
                 if f[window[j]].t_ms - t_close > cfg.blink_max_ms:
                     break

