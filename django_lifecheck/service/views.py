@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib.resources import files
 
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from ..exceptions import InvalidParameter
 from ..models import ApiKey
 from ..protocol import Code, envelope
 from . import api
@@ -50,7 +53,14 @@ def _call(request: HttpRequest, call: ApiCall) -> JsonResponse:
             401,
             {"X-Ca-Error-Code": GATEWAY_BAD_APPCODE, "X-Ca-Error-Message": str(exc)},
         )
-    answer = call(api_key, request.POST)
+    try:
+        form = request.POST
+    except (BadRequest, MultiPartParserError, SuspiciousOperation) as exc:
+        # A body Django refuses to parse (non-UTF-8 form, broken multipart, too many
+        # fields): still the protocol's envelope, not Django's HTML 400 page.
+        error = InvalidParameter("body", f"the request body could not be read ({exc}).")
+        return json_answer(api.parameter_error(error).body())
+    answer = call(api_key, form)
     body = answer.body()
     face_url = (body.get("data") or {}).get("faceImageUrl")
     if face_url:
