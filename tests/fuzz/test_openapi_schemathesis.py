@@ -186,3 +186,24 @@ def test_hostile_return_urls_are_parameter_errors_over_http(service, return_url)
     check_requests_answer("POST /api/init", response)
     assert response.status_code == 200 and response.json()["code"] == Code.PARAMETER_ERROR
     assert "returnUrl" in response.json()["msg"]
+
+
+@pytest.mark.parametrize("operation", ["init", "result"])
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/x-www-form-urlencoded; charset=latin-1",  # forms must be UTF-8
+        "multipart/form-data",  # no boundary
+        "multipart/form-data; boundary=\u00e9",
+    ],
+)
+def test_unreadable_api_body_is_a_protocol_400(service, operation, content_type):
+    """Bodies Django refuses to parse still get the protocol's JSON envelope."""
+    response = requests.post(
+        f"{service['base_url']}/api/{operation}",
+        data=b"returnUrl=https%3A%2F%2Fexample.com%2F&token=x",
+        headers={**service["headers"], "Content-Type": content_type.encode("utf-8")},
+        timeout=10,
+    )
+    check_requests_answer(f"POST /api/{operation}", response)
+    assert response.json()["code"] == Code.PARAMETER_ERROR
