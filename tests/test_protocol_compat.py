@@ -32,6 +32,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from django_lifecheck.exceptions import ProviderError
 from django_lifecheck.models import ApiKey, LivenessCheck, ServiceToken, Status, TokenState
 from django_lifecheck.providers import get_provider
 from django_lifecheck.providers.jumdata import JumdataProvider
@@ -461,6 +462,73 @@ def test_wire_answers_are_the_protocol_envelope(flow, user_client):
         timeout=30,
     )
     assert wrong.status_code == 401 and wrong.headers.get("X-Ca-Error-Code")
+
+
+# -- the service's public codes reach the integrator as the vendor's would -------------------
+
+#: case -> (how to provoke it, protocol code, whether the integrator may retry)
+REFUSALS = {
+    "disabled key": ("revoke", 604, False),
+    "maintenance": ("maintenance", 500, True),
+    "rate limit": ("rate", 609, False),
+    "daily quota": ("quota", 606, False),
+}
+
+
+@parametrize_providers()
+@pytest.mark.parametrize("case", sorted(REFUSALS))
+def test_service_refusal_at_start_is_502_and_an_error_check(
+    flow, case, settings, user_client, signal_log
+):
+    how, code, retryable = REFUSALS[case]
+    if how == "revoke":
+        flow.api_key.revoke()
+    elif how == "maintenance":
+        lifecheck_settings(settings, SERVICE_MAINTENANCE=True)
+    else:
+        # One call allowed: the first check starts, the second is refused.
+        field = {"rate": ("rate_limit", "1/d"), "quota": ("daily_quota", 1)}[how]
+        ApiKey.objects.filter(pk=flow.api_key.pk).update(**dict([field]))
+        start(flow, user_client)
+        signal_log.events.clear()
+    response = user_client.post(START_URL, {"mode": "silent"})
+    assert response.status_code == 502
+    assert response.context["form"].non_field_errors()
+    check = LivenessCheck.objects.order_by("-created_at").first()
+    assert check.status == Status.ERROR and check.token == ""
+    assert check.result_code == code, check.result_message
+    assert signal_log.names() == ["check_failed"]
+    assert signal_log.only("check_failed").kwargs["code"] == code
+    with pytest.raises(ProviderError) as info:
+        flow.provider.init(RETURN_URL)
+    assert info.value.code == code
+    assert info.value.retryable is retryable
+
+
+# -- the user never comes back: the refresh command finishes the check ---------------------
+
+
+@parametrize_providers()
+def test_refresh_command_finishes_a_check_the_user_abandoned(flow, user_client, signal_log):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    abandoned, _h5_url, _config = start(flow, user_client)
+    waiting, _h5_url, _config = start(flow, user_client)
+    assert flow.page.fail(abandoned.token, "no_camera_api").status == 200
+    out = StringIO()
+    call_command("lifecheck_refresh", stdout=out)
+    assert "error: 1" in out.getvalue() and "pending: 1" in out.getvalue()
+    abandoned.refresh_from_db()
+    waiting.refresh_from_db()
+    assert abandoned.status == Status.ERROR and abandoned.result_code == 203
+    assert abandoned.result_payload["data"] == {"reason": "no_camera_api"}
+    assert waiting.status == Status.PENDING
+    assert signal_log.names() == ["check_started", "check_started", "check_failed"]
+    # Run again: nothing changes, nothing is sent twice.
+    call_command("lifecheck_refresh", stdout=StringIO())
+    assert signal_log.names() == ["check_started", "check_started", "check_failed"]
 
 
 # -- a real pass through the engine -----------------------------------------------------------
