@@ -63,7 +63,7 @@ RETURN_PATH = "/lifecheck/return/"
 #: Where the start view tells the service to send the browser back (test client host).
 RETURN_URL = f"http://testserver{RETURN_PATH}"
 PROVIDERS = ("jumdata", "local")
-#: Codes the service may give a photo held to the camera (all "not passed").
+#: Reasons the service may give for a photo held to the camera (all code 202).
 NOT_PASSED_REASONS = {"not_live", "actions_not_matched", "injection_suspected"}
 
 
