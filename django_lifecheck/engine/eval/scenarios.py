@@ -185,17 +185,23 @@ def _draw_actions(rng: np.random.Generator, n: int, pool: tuple[str, ...]) -> li
     raise RuntimeError("cannot draw a non-overlapping action set")
 
 
+#: The service's flash shape (service/challenge.py, not imported: it needs Django).
+FLASH_STEPS = (6, 8)
+FLASH_STEP_MS = (400, 600)
+
+
 def flash_schedule(
     rng: np.random.Generator, start_ms: int, n: int | None = None
 ) -> list[FlashStep]:
-    """Alternating bright and dark palette colours (as the service draws them)."""
-    n = n or int(rng.integers(6, 9))
+    """A schedule as the service draws it: 6-8 steps of 400-600 ms, strictly alternating
+    bright and dark (random which comes first), a random colour of each class."""
+    n = n or int(rng.integers(FLASH_STEPS[0], FLASH_STEPS[1] + 1))
     bright_first = bool(rng.integers(2))
     steps, t = [], start_ms
     for i in range(n):
         pool = protocol.BRIGHT_COLORS if (i % 2 == 0) == bright_first else protocol.DARK_COLORS
         color = str(pool[0] if rng.random() < 0.5 else rng.choice(pool))
-        dur = int(rng.integers(300, 451))
+        dur = int(rng.integers(FLASH_STEP_MS[0], FLASH_STEP_MS[1] + 1))
         steps.append(FlashStep(color, t, t + dur))
         t += dur
     return steps
@@ -485,21 +491,31 @@ def planar_photo(rng: np.random.Generator) -> Scenario:
 
 
 def replay_out_of_sync(rng: np.random.Generator) -> Scenario:
-    """A recording of a live subject, lit by another colour sequence than asked."""
+    """A recording of a live subject, lit by another colour sequence than asked.
+
+    Variants: ``inverted`` (bright where dark was asked and the reverse, other hues)
+    and ``other_check`` (the flash of another check: an independent schedule with its
+    own colours and durations, which may even start with the same brightness).
+    """
     cap = _capture_setup(rng)
     mode = _mode(rng, ("flash", "action+flash"))
     challenge, windows = make_challenge(rng, mode, n_actions=1)
     shown = list(challenge.flash)
-    # The recorded sequence: same timing, bright/dark order inverted, other colours.
-    recorded = []
-    for s in shown:
-        bright = s.color in protocol.BRIGHT_COLORS
-        pool = protocol.DARK_COLORS if bright else protocol.BRIGHT_COLORS
-        recorded.append(FlashStep(str(rng.choice(pool)), s.start_ms, s.end_ms))
+    variant = str(rng.choice(("inverted", "other_check")))
+    if variant == "inverted":
+        recorded = []
+        for s in shown:
+            bright = s.color in protocol.BRIGHT_COLORS
+            pool = protocol.DARK_COLORS if bright else protocol.BRIGHT_COLORS
+            recorded.append(FlashStep(str(rng.choice(pool)), s.start_ms, s.end_ms))
+    else:
+        recorded = flash_schedule(rng, shown[0].start_ms, len(shown))
+        while [x.color for x in recorded] == [x.color for x in shown]:
+            recorded = flash_schedule(rng, shown[0].start_ms, len(shown))
     frames = render_bona_fide(rng, cap, challenge, windows, light_flash=tuple(recorded))
     return _scenario(
         "replay_out_of_sync", challenge, frames, _client(rng), mode=mode, cap=cap,
-        recorded=[s.color for s in recorded],
+        variant=variant, recorded=[s.color for s in recorded],
     )
 
 
