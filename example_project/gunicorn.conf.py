@@ -35,5 +35,8 @@ max_requests_jitter = 200
 # Only the local reverse proxy may set X-Forwarded-Proto.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+# gunicorn's default line plus the worker's pid (which process answered what).
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" pid=%(p)s'
+
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")

@@ -5,7 +5,6 @@ Every call has a timeout and every loop a bound; nothing here retries silently.
 
 from __future__ import annotations
 
-import http.cookiejar
 import json
 import re
 import time
@@ -64,13 +63,24 @@ def wait_done(base: str, token: str, timeout: float) -> dict[str, Any]:
     raise TimeoutError(f"token still {status.get('state')} after {timeout}s")
 
 
-def browser(base: str, username: str, password: str) -> requests.Session:
-    """A logged-in browser session (the profile's cookies are ``Secure``: over plain
-    HTTP on loopback the session is told to send them anyway, as a TLS proxy would)."""
-    session = requests.Session()
-    session.cookies.set_policy(
-        http.cookiejar.DefaultCookiePolicy(secure_protocols=("https", "wss", "http"))
-    )
+class Browser(requests.Session):
+    """A browser session on plain HTTP that still sends the profile's ``Secure`` cookies.
+
+    Behind the TLS proxy the browser would send them; on loopback there is no TLS, and
+    requests (rightly) withholds Secure cookies from http URLs, so the jar's cookies are
+    sent explicitly.
+    """
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        jar = "; ".join(f"{c.name}={c.value}" for c in self.cookies)
+        if jar:
+            kwargs["headers"] = {**(kwargs.get("headers") or {}), "Cookie": jar}
+        return super().request(method, url, **kwargs)
+
+
+def browser(base: str, username: str, password: str) -> Browser:
+    """A browser session logged in through the site's real login form (CSRF included)."""
+    session = Browser()
     page = session.get(f"{base}/accounts/login/", timeout=TIMEOUT)
     page.raise_for_status()
     match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
@@ -83,4 +93,5 @@ def browser(base: str, username: str, password: str) -> requests.Session:
         allow_redirects=False,
     )
     assert done.status_code == 302, f"login failed: HTTP {done.status_code}"
+    assert "sessionid" in session.cookies
     return session

@@ -20,6 +20,7 @@ import glob
 import importlib.util
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -147,8 +148,12 @@ class Stack:
     def access_log(self) -> Path:
         return self.tmp / "logs" / "access.log"
 
-    def log(self, name: str) -> Any:
-        return open(self.tmp / "logs" / name, "ab")  # noqa: SIM115 - owned by the child
+    def popen(self, argv: list[str], log: str, **kwargs: Any) -> subprocess.Popen:
+        """Start a child in its own process group, output appended to ``logs/<log>``."""
+        with open(self.tmp / "logs" / log, "ab") as out:
+            return subprocess.Popen(
+                argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, **kwargs
+            )
 
     # -- PostgreSQL -------------------------------------------------------------------
     def _as_pg(self, *argv: str) -> list[str]:
@@ -197,10 +202,10 @@ class Stack:
 
     # -- Redis ------------------------------------------------------------------------
     def redis_start(self) -> None:
-        self.redis = subprocess.Popen(
+        self.redis = self.popen(
             ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1",
              "--save", "", "--appendonly", "no", "--dir", str(self.tmp)],
-            stdout=self.log("redis.log"), stderr=subprocess.STDOUT, start_new_session=True,
+            "redis.log",
         )  # fmt: skip
         wait_until(self.redis_ping, 20, what="redis-server")
 
@@ -243,10 +248,9 @@ class Stack:
             "GUNICORN_ACCESSLOG": str(self.access_log),
             "GUNICORN_LOGLEVEL": "warning",
         }
-        self.gunicorn = subprocess.Popen(
+        self.gunicorn = self.popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
-            cwd=EXAMPLE, env=env, stdout=self.log("gunicorn.log"), stderr=subprocess.STDOUT,
-            start_new_session=True,
+            "gunicorn.log", cwd=EXAMPLE, env=env,
         )  # fmt: skip
         wait_until(self.http_ready, 60, 0.3, what="gunicorn")
 
@@ -262,11 +266,10 @@ class Stack:
 
     def _spawn_worker(self) -> subprocess.Popen:
         self.worker_starts += 1
-        return subprocess.Popen(
+        return self.popen(
             [sys.executable, "manage.py", "db_worker", "--interval", "0.2",
              "--no-startup-delay", "--no-reload", "--worker-id", f"load-{self.worker_starts}"],
-            cwd=EXAMPLE, env=self.env, stdout=self.log("worker.log"),
-            stderr=subprocess.STDOUT, start_new_session=True,
+            "worker.log", cwd=EXAMPLE, env=self.env,
         )  # fmt: skip
 
     def supervise(self) -> None:
@@ -294,15 +297,20 @@ class Stack:
                 stop_process(self.worker)
                 self.worker = None
 
-    def access_log_statuses(self) -> list[int]:
-        """HTTP statuses gunicorn logged (its default format: status after the request)."""
-        statuses = []
+    def access_entries(self) -> list[tuple[str, int, str]]:
+        """``(request line, status, worker pid)`` for each line gunicorn logged (the
+        format of ``gunicorn.conf.py``: status after the quoted request, pid last)."""
+        entries = []
         if self.access_log.exists():
             for line in self.access_log.read_text(errors="replace").splitlines():
-                parts = line.split('" ')
-                if len(parts) >= 2 and parts[1][:3].isdigit():
-                    statuses.append(int(parts[1][:3]))
-        return statuses
+                match = re.search(r'"([^"]*)" (\d{3}) .* pid=<?(\d+)>?$', line)
+                if match:
+                    entries.append((match[1], int(match[2]), match[3]))
+        return entries
+
+    def server_errors(self, since: int = 0) -> list[tuple[str, int, str]]:
+        """5xx answers among the access-log entries from index ``since`` on."""
+        return [entry for entry in self.access_entries()[since:] if entry[1] >= 500]
 
     def stop(self) -> None:
         self._stop.set()
