@@ -138,6 +138,24 @@ class FaceMesh:
         return MeshResult(pts, presence, roi)
 
 
+def confirmed_faces(
+    rgb: np.ndarray | Image.Image,
+    detections: list[Detection],
+    min_presence: float = 0.5,
+    mesh: FaceMesh | None = None,
+) -> list[Detection]:
+    """The detections the mesh model confirms as faces (presence on their own crop).
+
+    The detector's false positives on patterns score near 0 here, real faces near 1,
+    even small or blurred ones the detector scores below its threshold.
+    """
+    img = _as_image(rgb)
+    mesh = mesh or FaceMesh()
+    return [
+        d for d in detections if mesh.landmarks(img, roi_from_detection(d)).presence >= min_presence
+    ]
+
+
 @dataclass
 class TrackedFrame:
     """What the tracker saw in one frame."""
@@ -187,19 +205,16 @@ class FaceTracker:
     def _count(
         self, img: Image.Image, detections: list[Detection], tracked: MeshResult | None
     ) -> int:
-        count = 0
-        box = None
-        if tracked is not None:
-            count = 1
-            xy = tracked.points[:, :2]
-            box = (*xy.min(axis=0), *xy.max(axis=0))
-        for det in detections:
-            cx, cy = det.center
-            if box is not None and box[0] <= cx <= box[2] and box[1] <= cy <= box[3]:
-                continue  # the tracked face itself
-            if self.mesh.landmarks(img, roi_from_detection(det)).presence >= self.min_presence:
-                count += 1
-        return count
+        if tracked is None:
+            return len(confirmed_faces(img, detections, self.min_presence, self.mesh))
+        xy = tracked.points[:, :2]
+        (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+        others = [
+            d
+            for d in detections
+            if not (x0 <= d.center[0] <= x1 and y0 <= d.center[1] <= y1)  # not the tracked one
+        ]
+        return 1 + len(confirmed_faces(img, others, self.min_presence, self.mesh))
 
     def process(self, rgb: np.ndarray | Image.Image) -> TrackedFrame:
         img = _as_image(rgb)

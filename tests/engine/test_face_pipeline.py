@@ -121,3 +121,20 @@ def test_one_interpreter_per_thread_reused():
     t.start()
     t.join()
     assert other and other[0] is not mine
+
+
+def test_mesh_confirms_real_faces_only(astronaut):
+    from django_lifecheck.engine.detector import Detection
+    from django_lifecheck.engine.mesh import confirmed_faces
+
+    face = FaceDetector().detect(astronaut)[0]
+    # The same box moved onto the suit and the background, away from the face: not faces.
+    fakes = [
+        Detection(
+            (x, y, x + face.width, y + face.height),
+            face.keypoints + np.array([x - face.box[0], y - face.box[1]]),
+            0.45,
+        )
+        for x, y in ((400, 300), (20, 20))
+    ]
+    assert confirmed_faces(astronaut, [face, *fakes]) == [face]
