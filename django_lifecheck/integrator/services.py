@@ -37,6 +37,22 @@ logger = logging.getLogger("django_lifecheck.integrator")
 EXPIRY_GRACE = timedelta(seconds=60)
 
 
+#: Largest ``result_code`` every database stores in a PositiveIntegerField.
+MAX_STORED_CODE = 2**31 - 1
+
+
+def storable_code(code: Any) -> int | None:
+    """A provider error's ``code`` as it may be stored, or None.
+
+    The code comes from the vendor's JSON: a negative number, a huge one or a boolean
+    would break the column (a CHECK constraint or an overflow: the request crashed with
+    an IntegrityError). The error message keeps the vendor's value either way.
+    """
+    if isinstance(code, int) and not isinstance(code, bool) and 0 <= code <= MAX_STORED_CODE:
+        return code
+    return None
+
+
 def challenge_for_mode(
     mode: str, actions: Sequence[str] | None = None, colors: Sequence[str] | None = None
 ) -> tuple[list[str], list[str]]:
@@ -93,7 +109,7 @@ def start_check(
             check,
             Status.ERROR,
             result_message=str(exc)[:255],
-            result_code=getattr(exc, "code", None),
+            result_code=storable_code(getattr(exc, "code", None)),
         )
         raise
     lifetime = timedelta(seconds=conf.get("TOKEN_LIFETIME"))
@@ -133,7 +149,9 @@ def refresh(check: LivenessCheck) -> LivenessCheck:
             logger.warning("Result of check %s not available yet: %s", check.public_id, exc)
             return _expire_if_due(check)
         logger.error("Result of check %s failed: %s", check.public_id, exc)
-        return transition(check, Status.ERROR, result_code=exc.code, result_message=str(exc)[:255])
+        return transition(
+            check, Status.ERROR, result_code=storable_code(exc.code), result_message=str(exc)[:255]
+        )
     return record_result(check, result, backend=backend)
 
 
