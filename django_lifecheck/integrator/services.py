@@ -37,6 +37,9 @@ logger = logging.getLogger("django_lifecheck.integrator")
 EXPIRY_GRACE = timedelta(seconds=60)
 
 
+#: The task-number columns' length. The vendor's are 24 digits, but they come from its
+#: JSON: a longer one would fail the row on PostgreSQL (SQLite does not check).
+TASK_NO_MAX_LENGTH = 64
 #: Largest ``result_code`` every database stores in a PositiveIntegerField.
 MAX_STORED_CODE = 2**31 - 1
 
@@ -117,7 +120,7 @@ def start_check(
         check,
         Status.PENDING,
         token=init.token,
-        init_task_no=init.task_no,
+        init_task_no=init.task_no[:TASK_NO_MAX_LENGTH],
         init_payload=dict(init.raw),
         expires_at=timezone.now() + lifetime,
     )
@@ -196,7 +199,7 @@ def record_result(
         status,
         result_code=int(result.code),
         result_message=(result.message or "")[:255],
-        result_task_no=result.task_no,
+        result_task_no=result.task_no[:TASK_NO_MAX_LENGTH],
         result_payload=payload,
         portrait=portrait,
         result=result,
