@@ -107,6 +107,13 @@ def start_check(
     )
     try:
         init = backend.init(params.return_url, colors=params.colors, actions=params.actions)
+        token_max = LivenessCheck._meta.get_field("token").max_length
+        if len(init.token) > token_max:
+            # A cut token would never find its result; refuse it like a bad answer.
+            raise ProviderError(
+                f"The provider's token is {len(init.token)} characters long; "
+                f"at most {token_max} can be stored."
+            )
     except LifecheckError as exc:
         transition(
             check,
