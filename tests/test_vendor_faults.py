@@ -16,13 +16,17 @@ a real socket. The promises:
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import responses
 from django.test import Client
 from django.utils import timezone
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from django_lifecheck.integrator import services
 from django_lifecheck.models import LivenessCheck, Status
@@ -373,3 +377,146 @@ def test_try_again_later_on_result_keeps_the_check_pending(user_client, fake_ven
     fake_vendor.inject("result", **inject)
     come_back(user_client, check)
     assert reload(check).status == Status.PENDING
+
+
+# -- any answer at all to result: never a crash, never a verdict the vendor did not give -----
+
+_json_scalar = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+)
+_any_json = st.recursive(
+    _json_scalar,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_codes = st.one_of(
+    st.sampled_from([200, 201, 202, 203, 301, 400, 500, 604, 606, 609, 610, 999]),
+    _json_scalar,
+)
+
+
+@st.composite
+def vendor_answers(draw) -> tuple[int, dict[str, str], bytes]:
+    """(HTTP status, headers, body) of a result answer: mostly envelope-shaped JSON."""
+    status = draw(st.sampled_from([200, 200, 200, 201, 400, 403, 404, 429, 500, 502, 503]))
+    headers = {}
+    if draw(st.integers(0, 4)) == 0:
+        headers["X-Ca-Error-Code"] = draw(st.sampled_from(["A403QE", "A401AC", "", "X"]))
+        headers["X-Ca-Error-Message"] = draw(
+            st.text(max_size=20).map(lambda t: t.encode("ascii", "ignore").decode())
+        )
+    shape = draw(st.sampled_from(["envelope", "envelope", "envelope", "json", "bytes"]))
+    if shape == "bytes":
+        return status, headers, draw(st.binary(max_size=80))
+    if shape == "json":
+        return status, headers, json.dumps(draw(_any_json)).encode()
+    body: dict[str, Any] = {"code": draw(_codes)}
+    for key, value in (
+        ("msg", _any_json),
+        ("taskNo", st.text(max_size=100) | _json_scalar),
+        ("data", _any_json | st.fixed_dictionaries({"faceImageUrl": _any_json})),
+    ):
+        if draw(st.booleans()):
+            body[key] = draw(value)
+    return status, headers, json.dumps(body).encode()
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(answer=vendor_answers())
+@example(answer=(200, {}, b'{"code": -1}'))  # CHECK constraint failed: result_code
+@example(answer=(200, {}, b'{"code": 1000000000000000000000}'))  # integer overflow
+@example(answer=(200, {}, b'{"code": true}'))
+@example(answer=(200, {}, json.dumps({"code": 202, "taskNo": "9" * 100}).encode()))
+def test_any_result_answer_never_crashes_nor_invents_a_verdict(user, fake_vendor, answer):
+    status_code, headers, content = answer
+    check = LivenessCheck.objects.create(
+        user=user,
+        provider="jumdata",
+        status=Status.PENDING,
+        token=f"tok-{LivenessCheck.objects.count()}",
+        expires_at=timezone.now() + timedelta(minutes=10),
+    )
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add(
+            responses.POST,
+            fake_vendor.result_url,
+            body=content,
+            status=status_code,
+            headers=headers,
+            content_type="application/json",
+        )
+        check = services.refresh(check)  # must not raise
+    check.refresh_from_db()
+    try:
+        body = json.loads(content)
+    except ValueError:
+        body = None
+    code = body.get("code") if isinstance(body, dict) else None
+    verdict_allowed = status_code < 400 and _is_int(code)
+    expected_final = {Status.PASSED: 200, Status.FAILED: 202, Status.EXPIRED: 301}
+    if check.status in expected_final:
+        assert verdict_allowed and code == expected_final[check.status], (check.status, answer)
+    if check.status == Status.ERROR and code == 203 and verdict_allowed:
+        assert check.result_code == 203
+    if check.status == Status.PENDING:
+        assert check.result_code is None and check.completed_at is None
+    # What is stored fits its columns on every database (SQLite does not enforce these).
+    assert check.result_code is None or 0 <= check.result_code <= 2**31 - 1
+    assert len(check.result_task_no) <= LivenessCheck._meta.get_field("result_task_no").max_length
+    assert len(check.result_message) <= LivenessCheck._meta.get_field("result_message").max_length
+
+
+# -- init answers that do not fit the site's columns ------------------------------------------
+
+
+def _init_answer(fake_vendor: FakeVendor, body: dict[str, Any]) -> responses.RequestsMock:
+    mock = responses.RequestsMock(assert_all_requests_are_fired=True)
+    mock.add(responses.POST, fake_vendor.init_url, json=body, status=200)
+    return mock
+
+
+def test_init_with_an_overlong_task_number_is_kept_truncated(user_client, fake_vendor):
+    body = {"code": 200, "msg": "成功", "taskNo": "9" * 100, "data": {"token": "t" * 32}}
+    with _init_answer(fake_vendor, body):
+        response = user_client.post(START_URL, {"mode": "silent"})
+    assert response.status_code == 302
+    check = LivenessCheck.objects.get()
+    assert check.status == Status.PENDING and check.token == "t" * 32
+    assert check.init_task_no == "9" * 64
+
+
+def test_init_with_an_overlong_token_is_a_clear_error(user_client, fake_vendor, signal_log):
+    """A token longer than the column cannot be stored whole, and a cut one would never
+    find its result: the start fails cleanly instead (PostgreSQL raised DataError)."""
+    max_length = LivenessCheck._meta.get_field("token").max_length
+    body = {"code": 200, "msg": "成功", "taskNo": "1", "data": {"token": "t" * (max_length + 1)}}
+    with _init_answer(fake_vendor, body):
+        response = user_client.post(START_URL, {"mode": "silent"})
+    assert response.status_code == 502
+    check = LivenessCheck.objects.get()
+    assert check.status == Status.ERROR and check.token == ""
+    assert "token" in check.result_message
+    assert signal_log.names() == ["check_failed"]
+
+
+@pytest.mark.parametrize("code", [-1, 10**21])
+def test_init_answering_an_impossible_code_is_a_clear_error(user_client, fake_vendor, code):
+    fake_vendor.inject("init", "code", code=code)
+    assert user_client.post(START_URL, {"mode": "silent"}).status_code == 502
+    check = LivenessCheck.objects.get()
+    assert check.status == Status.ERROR and check.result_code is None
+    assert str(code) in check.result_message
