@@ -19,7 +19,7 @@ def frame_quality(f: FrameFeatures, cfg: EngineConfig) -> float:
     eyes = min(f.ear / 0.25, 1.0)
     sharp = 0.3 * math.log1p(max(f.sharpness, 0.0))
     light = -abs(f.brightness - 140.0) / 60.0
-    return frontal + 2.0 * eyes + sharp + light - 0.1 * f.mouth * 10
+    return frontal + 2.0 * eyes + sharp + light - f.mouth  # mouth closed preferred
 
 
 def best_frame(feats: Sequence[FrameFeatures], cfg: EngineConfig) -> FrameFeatures | None:
