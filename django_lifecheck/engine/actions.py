@@ -215,7 +215,14 @@ def _peak_frame(feats, frames: list[int], base: Baseline) -> int:
 def match_actions(
     actions: Sequence[str], feats: Sequence[FrameFeatures], cfg: EngineConfig
 ) -> tuple[list[ActionEvidence], dict[str, float]]:
-    """Evidence per requested action (``matched`` False from the first miss on)."""
+    """Evidence per requested action (``matched`` False from the first miss on).
+
+    ``ActionEvidence.peak`` is, per action: LookLeft/Right/Up/Down the yaw or pitch
+    change from the baseline at the peak (degrees, signed as in :mod:`.geometry`);
+    ShakeHead the largest |yaw change|; NodHead the lowest pitch change; LookFront the
+    median yaw of the frontal frames; OpenMouth the largest mouth openness; BlinkEye the
+    lowest eye aspect ratio. ``frames`` are the frame indexes of the event.
+    """
     segs = segments(feats)
     base = baseline(feats, segs, cfg)
     scores: dict[str, float] = {}
