@@ -549,3 +549,35 @@ def test_token_survives_a_barrage_of_refusals(
     assert response.status_code == 202, response.content
     assert len(queued) == 1
     assert ServiceFrame.objects.filter(token=token).count() == 2
+
+
+# -- the probe endpoint takes a JPEG too: same early refusals ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        ("bomb", "frame is not a valid JPEG"),  # Pillow's own bomb guard trips first
+        ("wide", "pixels"),
+        ("png", "not a JPEG"),
+        ("truncated", "not a valid JPEG"),
+        ("too big", "at most 102400"),
+    ],
+)
+def test_probe_refuses_hostile_frames_before_the_engine(
+    client, token, engine_calls, decodes, kind, words
+):
+    data = {
+        "bomb": lambda: patch_dimensions(SMALL_JPEG, 60000, 60000),
+        "wide": lambda: patch_dimensions(SMALL_JPEG, 65535, 1),
+        "png": lambda: image_bytes("PNG"),
+        "truncated": lambda: SMALL_JPEG[: len(SMALL_JPEG) // 2],
+        "too big": lambda: b"\xff\xd8\xff" + os.urandom(200_000),
+    }[kind]()
+    response = client.post(
+        reverse("lifecheck:check-probe"),
+        {"token": token.token, "frame": frame_files([data])[0]},
+    )
+    assert_refused(response, words)
+    assert decodes["load"] == 0 or kind == "truncated"  # a truncated file fails in load
+    assert_nothing_happened(token, engine_calls)
