@@ -16,6 +16,7 @@ processes are stopped and the folder removed at the end of the session.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import importlib.util
 import json
@@ -323,7 +324,7 @@ class Stack:
             self.pg_stop("immediate")
 
 
-def _boot(stack: Stack) -> None:
+def _boot(stack: Stack, settings_module: str) -> None:
     (stack.tmp / "logs").mkdir()
     (stack.tmp / "media").mkdir()
     stack.pg_init()
@@ -339,7 +340,7 @@ def _boot(stack: Stack) -> None:
     http = stack.base
     stack.env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "LIFECHECK"))},
-        "DJANGO_SETTINGS_MODULE": "tests.load.stack_settings",
+        "DJANGO_SETTINGS_MODULE": settings_module,
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(EXAMPLE)]),
         "ENV_FILE": str(stack.tmp / "no.env"),
         "SECRET_KEY": secrets.token_urlsafe(40),
@@ -375,14 +376,18 @@ def _boot(stack: Stack) -> None:
     wait_until(lambda: stack.worker is not None and stack.worker.poll() is None, 30, what="worker")
 
 
-@pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
+@contextlib.contextmanager
+def running_stack(settings_module: str = "tests.load.stack_settings") -> Iterator[Stack]:
+    """Start the whole stack, yield it, and always stop it and remove its folder.
+
+    Shared by the ``stack`` fixture and ``bench/api.py``.
+    """
     tmp = Path(tempfile.mkdtemp(prefix="lifecheck-load-"))
     tmp.chmod(0o755)  # the postgres user must reach its data folder inside
     stack = Stack(tmp=tmp, pg_port=free_port(), redis_port=free_port(), http_port=free_port())
     try:
         try:
-            _boot(stack)
+            _boot(stack, settings_module)
         except Exception as exc:
             logs = "\n".join(
                 f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
@@ -397,7 +402,12 @@ def stack() -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="session")
-def frames() -> dict[str, list[list[tuple[bytes, int, str | None]]]]:
+def stack() -> Iterator[Stack]:
+    with running_stack() as running:
+        yield running
+
+
+def render_frames() -> dict[str, list[list[tuple[bytes, int, str | None]]]]:
     """Upload material for a ``BlinkEye`` challenge: frames as ``(jpeg, t_ms, prompt)``.
 
     ``live``: bona fide captures rendered by the engine's evaluation renderer (a head
@@ -423,3 +433,8 @@ def frames() -> dict[str, list[list[tuple[bytes, int, str | None]]]]:
     Image.fromarray(data.astronaut()).resize((480, 480)).save(buffer, "JPEG", quality=85)
     photo = [[(buffer.getvalue(), i * 66, "BlinkEye") for i in range(24)]]
     return {"live": live, "photo": photo}
+
+
+@pytest.fixture(scope="session")
+def frames() -> dict[str, list[list[tuple[bytes, int, str | None]]]]:
+    return render_frames()
