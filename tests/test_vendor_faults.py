@@ -434,6 +434,7 @@ def _is_int(value: Any) -> bool:
 @settings(
     max_examples=80,
     deadline=None,
+    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(answer=vendor_answers())

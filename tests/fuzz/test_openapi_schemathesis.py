@@ -31,7 +31,7 @@ from tests.service.helpers import make_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-EXAMPLES_PER_OPERATION = 20
+EXAMPLES_PER_OPERATION = 15
 PROTOCOL_CODES = frozenset(int(code) for code in Code)
 PACKAGED = yaml.safe_load(
     files("django_lifecheck.service").joinpath("openapi.yaml").read_text("utf-8")

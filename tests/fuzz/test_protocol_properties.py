@@ -33,7 +33,7 @@ from django_lifecheck.protocol import (
     validate_return_url,
 )
 
-FUZZ = settings(max_examples=100, deadline=None)
+FUZZ = settings(max_examples=100, deadline=None, database=None)
 
 # -- strategies ---------------------------------------------------------------------------
 

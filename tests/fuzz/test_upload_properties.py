@@ -28,10 +28,11 @@ from django_lifecheck.service.api import init as api_init
 from django_lifecheck.service.upload import UploadError, parse_upload
 from tests.service.helpers import frame_files, jpeg_bytes, make_key
 
-FAST = settings(max_examples=150, deadline=None)
+FAST = settings(max_examples=150, deadline=None, database=None)
 VIEW = settings(
     max_examples=60,
     deadline=None,
+    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
