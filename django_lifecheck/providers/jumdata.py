@@ -366,9 +366,12 @@ class JumdataProvider(BaseProvider):
                 "protocol's JSON envelope.",
                 response=response,
             )
-        if response.status_code >= 500 and body["code"] in RESULT_CODES | {Code.OK}:
+        if response.status_code >= 400 and body["code"] in RESULT_CODES | {Code.OK}:
+            # A verdict or a token on an HTTP error contradicts itself (a 4xx passed
+            # the check before): never trusted; asking again later may get a clean one.
             raise ProviderUnavailable(
-                f"Jumdata {endpoint}: HTTP {response.status_code}.", response=response
+                f"Jumdata {endpoint}: HTTP {response.status_code} with code {body['code']}.",
+                response=response,
             )
         return body
 
