@@ -441,6 +441,8 @@ def _is_int(value: Any) -> bool:
 @example(answer=(200, {}, b'{"code": -1}'))  # CHECK constraint failed: result_code
 @example(answer=(200, {}, b'{"code": 1000000000000000000000}'))  # integer overflow
 @example(answer=(200, {}, b'{"code": true}'))
+@example(answer=(400, {}, b'{"code": 200}'))  # was taken as "passed"
+@example(answer=(404, {}, b'{"code": 202}'))
 @example(answer=(200, {}, json.dumps({"code": 202, "taskNo": "9" * 100}).encode()))
 def test_any_result_answer_never_crashes_nor_invents_a_verdict(user, fake_vendor, answer):
     status_code, headers, content = answer
@@ -512,6 +514,17 @@ def test_init_with_an_overlong_token_is_a_clear_error(user_client, fake_vendor, 
     assert check.status == Status.ERROR and check.token == ""
     assert "token" in check.result_message
     assert signal_log.names() == ["check_failed"]
+
+
+def test_init_token_on_an_http_error_is_not_trusted(user_client, fake_vendor):
+    mock = responses.RequestsMock()
+    body = {"code": 200, "msg": "成功", "taskNo": "1", "data": {"token": "t" * 32}}
+    mock.add(responses.POST, fake_vendor.init_url, json=body, status=403)
+    with mock:
+        assert user_client.post(START_URL, {"mode": "silent"}).status_code == 502
+    check = LivenessCheck.objects.get()
+    assert check.status == Status.ERROR and check.token == ""
+    assert "HTTP 403 with code 200" in check.result_message
 
 
 @pytest.mark.parametrize("code", [-1, 10**21])
