@@ -43,7 +43,7 @@ from .settings import (
 
 if DEBUG:
     raise ImproperlyConfigured("example_project.production runs with DEBUG off; unset DEBUG.")
-if SECRET_KEY == _DEV_SECRET_KEY:  # noqa: F405
+if not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY:  # noqa: F405
     raise ImproperlyConfigured(
         "Set SECRET_KEY in the environment: the example project's default key is public."
     )
@@ -64,7 +64,7 @@ DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
 
 # --- cache: Redis, shared by every process --------------------------------------------
 _cache_url = env.str("CACHE_URL", default="")
-if not _cache_url.startswith(("redis://", "rediss://", "unix://")):
+if not _cache_url.startswith(("redis://", "rediss://")):
     raise ImproperlyConfigured(
         "CACHE_URL must be a Redis URL (redis://host:6379/0) in production: the API's rate "
         "limits and quotas must be shared by every worker process."
