@@ -89,9 +89,7 @@ def table(outcomes: list[Outcome]) -> str:
     attacks = [r for k, r in rs.items() if k != BONA_FIDE]
     if attacks:
         worst = max(attacks, key=lambda r: r.rate)
-        lines.append(
-            f"{'max':<8} {'APCER (' + worst.label + ')':<20} {100 * worst.rate:6.1f}%"
-        )
+        lines.append(f"{'max':<8} {'APCER':<20} {100 * worst.rate:6.1f}%  ({worst.label})")
     secs = [o.seconds for o in outcomes]
     frames = sum(o.frames for o in outcomes)
     if secs:

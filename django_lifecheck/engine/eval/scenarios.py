@@ -640,7 +640,8 @@ GENERATORS: dict[str, Callable[[np.random.Generator], Scenario]] = {
 def _scenario(label, challenge, frames, client, *, mode, cap, **notes) -> Scenario:
     code, reason = EXPECTED[label]
     notes = {
-        "mode": mode, "identity": cap.renderer.src.name, "fps": round(cap.fps, 1),
+        "mode": mode, "actions": list(challenge.actions), "identity": cap.renderer.src.name,
+        "fps": round(cap.fps, 1),
         "frames": len(frames), **notes,
     }
     return Scenario("", label, challenge, frames, client, code, reason, notes)
