@@ -70,8 +70,18 @@ class ProviderAPIError(ProviderError):
 class GatewayError(ProviderError):
     """The cloud API market's gateway refused the call (``X-Ca-Error-*`` headers)."""
 
-    def __init__(self, message: str, *, error_code: str, status: int, response: Any = None):
-        super().__init__(message, response=response, retryable=status == 429 or status >= 500)
+    def __init__(
+        self,
+        message: str,
+        *,
+        error_code: str,
+        status: int,
+        response: Any = None,
+        retryable: bool | None = None,
+    ) -> None:
+        if retryable is None:
+            retryable = status == 429 or status >= 500
+        super().__init__(message, response=response, retryable=retryable)
         self.error_code = error_code
         self.status = status
 

@@ -54,20 +54,44 @@ WIRE_MESSAGES: dict[int, str] = {
 #: ``result`` answers 200 with its own message.
 RESULT_PASSED_MESSAGE = "活体检测通过"
 
+#: Public codes of a passing fault: the same call may succeed if made again at once.
+TRANSIENT_CODES = frozenset({Code.MAINTENANCE, Code.TIMEOUT})
+#: Public codes that say "try again later": worth asking again, but not at once.
+TRY_LATER_CODES = frozenset({Code.QUOTA_EXCEEDED, Code.TOO_MANY_REQUESTS})
+
 #: Result codes after which the check can never change again.
 FINAL_RESULT_CODES = frozenset({Code.OK, Code.NOT_PASSED, Code.CHECK_FAILED, Code.EXPIRED})
 
 BRIGHT_COLORS: tuple[str, ...] = (
-    "#FFFFFF", "#FFD9E3", "#D8D6FF", "#CFF9FF", "#FFCEFD", "#D8FFCD", "#FFF4CB",
+    "#FFFFFF",
+    "#FFD9E3",
+    "#D8D6FF",
+    "#CFF9FF",
+    "#FFCEFD",
+    "#D8FFCD",
+    "#FFF4CB",
 )
 DARK_COLORS: tuple[str, ...] = (
-    "#000000", "#3B3C04", "#183C03", "#063C28", "#063C3A", "#060D3C", "#3C0636",
+    "#000000",
+    "#3B3C04",
+    "#183C03",
+    "#063C28",
+    "#063C3A",
+    "#060D3C",
+    "#3C0636",
 )
 PALETTE: tuple[str, ...] = BRIGHT_COLORS + DARK_COLORS
 
 ACTIONS: tuple[str, ...] = (
-    "LookFront", "LookLeft", "LookRight", "LookUp", "LookDown",
-    "OpenMouth", "BlinkEye", "ShakeHead", "NodHead",
+    "LookFront",
+    "LookLeft",
+    "LookRight",
+    "LookUp",
+    "LookDown",
+    "OpenMouth",
+    "BlinkEye",
+    "ShakeHead",
+    "NodHead",
 )
 
 RETURN_URL_MAX_LENGTH = 128

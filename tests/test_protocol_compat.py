@@ -470,8 +470,8 @@ def test_wire_answers_are_the_protocol_envelope(flow, user_client):
 REFUSALS = {
     "disabled key": ("revoke", 604, False),
     "maintenance": ("maintenance", 500, True),
-    "rate limit": ("rate", 609, False),
-    "daily quota": ("quota", 606, False),
+    "rate limit": ("rate", 609, True),
+    "daily quota": ("quota", 606, True),
 }
 
 

@@ -349,19 +349,9 @@ def test_baseline_without_faults(user_client, fake_vendor, signal_log, portrait_
     assert signal_log.names() == ["check_started", "check_passed"]
 
 
-# -- open question, pinned so it cannot be forgotten ---------------------------------------
+# -- "try again later" on result ---------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Codes 606/609 ('try again later' in spec/protocol.md) and a gateway throttle "
-        "(403 'Flow Control') on result are classified non-retryable by the provider "
-        "(pinned in tests/test_jumdata.py::test_public_codes), so a passed check ends "
-        "in error. A result call is idempotent: leaving the check pending for the "
-        "refresher would keep the vendor's verdict. Needs the provider owner's decision."
-    ),
-)
 @pytest.mark.parametrize(
     "inject",
     [

@@ -38,7 +38,14 @@ from ..exceptions import (
     ProviderTimeout,
     ProviderUnavailable,
 )
-from ..protocol import RESULT_PASSED_MESSAGE, WIRE_MESSAGES, Code, parse_init
+from ..protocol import (
+    RESULT_PASSED_MESSAGE,
+    TRANSIENT_CODES,
+    TRY_LATER_CODES,
+    WIRE_MESSAGES,
+    Code,
+    parse_init,
+)
 from .base import BaseProvider, CheckResult, InitResult, Portrait
 
 logger = logging.getLogger("django_lifecheck.providers.jumdata")
@@ -65,7 +72,6 @@ KNOWN_OPTIONS = frozenset(
     }
 )
 RESULT_CODES = frozenset({Code.OK, Code.PENDING, Code.NOT_PASSED, Code.CHECK_FAILED, Code.EXPIRED})
-RETRYABLE_PUBLIC_CODES = frozenset({Code.MAINTENANCE, Code.TIMEOUT})
 #: Keys never kept in stored payloads, whatever the vendor echoes back.
 SECRET_KEYS = frozenset(
     {"appcode", "appid", "app_id", "appsecret", "app_secret", "sign", "authorization"}
@@ -401,14 +407,20 @@ class JumdataProvider(BaseProvider):
             return
         message = redact(message or "", self._secrets())
         text = f"{code or ''} {message}".lower()
+        # Throttling means "try again later": the check stays pending for the refresher
+        # (``retryable``), but is not retried at once (that would hammer it). A used-up
+        # market quota needs a person (buy more), so it is a clear error at once.
+        later = False
         if status == 403 and "quota" in text:
             hint = "the API market quota is used up (buy more, or wait for the next period)"
         elif status == 429 or "throttl" in text or "flow control" in text:
             hint = "the API market throttled the call (too many requests)"
+            later = True
         elif status in (401, 403):
             hint = "the API market refused the APPCODE (wrong, disabled or not subscribed)"
         else:
             hint = "the API market's gateway refused the call"
+            later = status >= 500
         logger.warning(
             "%s: gateway HTTP %s X-Ca-Error-Code=%s X-Ca-Error-Message=%s",
             endpoint,
@@ -422,6 +434,7 @@ class JumdataProvider(BaseProvider):
             error_code=code or "",
             status=status,
             response=response,
+            retryable=later,
         )
 
     def _public_code_error(self, body: Mapping[str, Any], *, endpoint: str) -> ProviderError:
@@ -430,9 +443,10 @@ class JumdataProvider(BaseProvider):
         task_no = body.get("taskNo") or "-"
         logger.warning("%s: code=%s msg=%s taskNo=%s", endpoint, code, msg, task_no)
         text = f"Jumdata {endpoint} answered code {code}: {msg} (taskNo {task_no})."
-        if code in RETRYABLE_PUBLIC_CODES:
+        if code in TRANSIENT_CODES:
             return ProviderUnavailable(text, code=code)
-        return ProviderAPIError(text, code=code)
+        # 606 / 609 say "try again later": retryable for the refresher, never at once.
+        return ProviderAPIError(text, code=code, retryable=code in TRY_LATER_CODES)
 
     def _raw(self, body: Mapping[str, Any]) -> dict[str, Any]:
         return redact(dict(body), self._secrets())

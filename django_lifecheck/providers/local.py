@@ -21,14 +21,12 @@ from django.urls import reverse
 
 from ..exceptions import ConfigurationError, ProviderAPIError, ProviderUnavailable
 from ..models import ApiKey
-from ..protocol import Code, join_list
+from ..protocol import TRANSIENT_CODES, TRY_LATER_CODES, Code, join_list
 from .base import BaseProvider, CheckResult, InitResult, Portrait
 
 #: Name of the key created automatically when no ``api_key`` option is given.
 INTERNAL_KEY_NAME = "local"
-RESULT_CODES = frozenset(
-    {Code.OK, Code.PENDING, Code.NOT_PASSED, Code.CHECK_FAILED, Code.EXPIRED}
-)
+RESULT_CODES = frozenset({Code.OK, Code.PENDING, Code.NOT_PASSED, Code.CHECK_FAILED, Code.EXPIRED})
 
 
 class LocalProvider(BaseProvider):
@@ -102,6 +100,7 @@ class LocalProvider(BaseProvider):
 def _error(body: dict) -> ProviderAPIError:
     code = body["code"]
     message = f"The local service answered {code}: {body['msg']}"
-    if code == Code.MAINTENANCE:
+    if code in TRANSIENT_CODES:
         return ProviderUnavailable(message, code=code, response=body)
-    return ProviderAPIError(message, code=code, response=body)
+    # 606 / 609 say "try again later": a pending check waits for the refresher.
+    return ProviderAPIError(message, code=code, response=body, retryable=code in TRY_LATER_CODES)
