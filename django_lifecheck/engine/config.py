@@ -124,6 +124,14 @@ class EngineConfig:
     lets a replay lit by a shifted sequence line up with the schedule)."""
     flash_min_corr: float = 0.7
     """Correlation of skin colour with the displayed colours needed to pass."""
+    flash_boundary_ms: int = 150
+    """Frames this close to a colour change make the boundary correlation."""
+    flash_min_boundary_corr: float = 0.83
+    """Correlation needed on the frames at the colour changes (eval: live >= 0.90,
+    a recording of another check <= 0.76)."""
+    flash_min_chroma_corr: float = 0.5
+    """Correlation of the skin's hue with the screen's hue, when the schedule has hue
+    (eval: live >= 0.85, another check <= 0.35); -1 switches the test off."""
     flash_min_gain: float = 0.015
     """Skin response (grey levels per grey level of the screen colour) needed."""
     flash_bg_ratio: float = 1.5

@@ -38,8 +38,8 @@ def series(light, skin_k=0.3, bg_k=0.01, lag=60, noise=1.5, seed=0, schedule=SCH
 def test_live_skin_follows_the_flash_with_a_lag():
     res = check_flash(SCHEDULE, series(SCHEDULE, lag=120), CFG)
     assert res.judged and res.passed, res
-    assert res.corr > 0.9 and 80 <= res.lag_ms <= 160
-    assert res.gain > 10 * res.background_gain
+    assert res.stats.corr > 0.9 and 80 <= res.stats.lag_ms <= 160
+    assert res.stats.gain > 10 * res.stats.background_gain
 
 
 def test_replay_lit_by_another_sequence_fails():
@@ -50,7 +50,7 @@ def test_replay_lit_by_another_sequence_fails():
         )
     )
     res = check_flash(SCHEDULE, series(other), CFG)
-    assert res.judged and not res.passed and res.corr < 0.3, res
+    assert res.judged and not res.passed and res.stats.corr < 0.3, res
 
 
 def test_unlit_skin_fails():
@@ -75,6 +75,35 @@ def test_correlate_picks_the_right_lag():
     t = [f.t_ms for f in feats]
     skin = np.array([f.skin for f in feats])
     bg = np.array([f.background for f in feats])
-    corr, gain, _, lag, n = correlate(t, skin, bg, SCHEDULE, 300)
-    assert 180 <= lag <= 220 and corr > 0.97 and n > 20
-    assert abs(gain - 180 * 0.3 / 255 * (130 / 180 + 110 / 180 + 1) / 3) < 0.05
+    c = correlate(t, skin, bg, SCHEDULE, 300)
+    assert 180 <= c.lag_ms <= 220 and c.corr > 0.97 and c.frames > 20
+    assert abs(c.gain - 180 * 0.3 / 255 * (130 / 180 + 110 / 180 + 1) / 3) < 0.05
+    assert c.boundary_corr > 0.9 and c.chroma_corr > 0.8
+
+
+def test_recording_of_another_check_with_the_same_polarity_fails():
+    """Bright and dark alternate in every check: another check's recording follows the
+    brightness pattern, but its colour changes drift off this schedule's."""
+    durations = [250, 560, 270, 530, 520, 420]
+    other, t0 = [], 300
+    for s, d in zip(SCHEDULE, durations):
+        other.append(FlashStep(s.color, t0, t0 + d))
+        t0 += d
+    res = check_flash(SCHEDULE, series(tuple(other)), CFG)
+    assert res.judged and not res.passed, res
+    assert res.stats.boundary_corr < CFG.flash_min_boundary_corr
+
+
+def test_same_timing_other_hues_fails():
+    """Same changes, same bright/dark, other hues: only the hue test can tell."""
+    swap = {
+        "#D8D6FF": "#D8FFCD",
+        "#3B3C04": "#060D3C",
+        "#CFF9FF": "#FFCEFD",
+        "#060D3C": "#3B3C04",
+        "#FFFFFF": "#FFF4CB",
+        "#000000": "#183C03",
+    }
+    other = tuple(FlashStep(swap[s.color], s.start_ms, s.end_ms) for s in SCHEDULE)
+    res = check_flash(SCHEDULE, series(other, noise=0.5), CFG)
+    assert res.judged and not res.passed and "hue" in res.detail, res
