@@ -29,6 +29,8 @@ from .passive import parallax
 from .types import ActionEvidence
 
 HEAD_MOVES = frozenset({"LookLeft", "LookRight", "LookUp", "LookDown", "ShakeHead", "NodHead"})
+#: ``ActionEvidence.detail`` of a head move rejected as the motion of a flat picture.
+FLAT_DETAIL = "moved like a flat picture"
 
 
 @dataclass(frozen=True)
@@ -272,7 +274,7 @@ def match_actions(
                         False,
                         frames,
                         round(peak, 3),
-                        f"moved like a flat picture (parallax {par:.3f})",
+                        f"{FLAT_DETAIL} (parallax {par:.3f})",
                     )
                 )
                 failed = True

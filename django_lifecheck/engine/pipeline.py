@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import passive, portrait, verdict
-from .actions import match_actions
+from .actions import FLAT_DETAIL, match_actions
 from .config import EngineConfig
 from .decode import decode_jpeg
 from .detector import FaceDetector
@@ -147,7 +147,7 @@ def analyze(
         scores.update(act_scores)
         scores["actions_matched"] = float(sum(e.matched for e in evidence))
         if not all(e.matched for e in evidence):
-            flat = any("flat picture" in e.detail for e in evidence)
+            flat = any(e.detail.startswith(FLAT_DETAIL) for e in evidence)
             return verdict.rejected(
                 "not_live" if flat else "actions_not_matched",
                 next(f"{e.action}: {e.detail}" for e in evidence if not e.matched),
