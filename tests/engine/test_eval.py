@@ -63,6 +63,23 @@ def test_other_attacks_get_their_protocol_code(outcomes, attack):
     assert o.code == EXPECTED[attack][0], (o.code, o.reason, o.notes)
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_replay_of_another_checks_flash_is_rejected(seed):
+    """The hardest replay: a recording made under another check's flash whose bright /
+    dark order happens to match this one's (half of all recordings, as the service
+    strictly alternates); only the step timing and the hues differ."""
+    import numpy as np
+
+    from django_lifecheck.engine.eval.scenarios import replay_out_of_sync
+
+    sc = replay_out_of_sync(
+        np.random.default_rng([seed, 99]), variant="other_check", same_parity=True
+    )
+    sc.name = f"replay_same_parity-{seed}"
+    (o,) = lc_eval.run([sc])
+    assert not o.accepted, (o.code, o.reason, o.scores, o.notes)
+
+
 # -- the harness itself (no engine run) -------------------------------------------------
 
 

@@ -490,18 +490,22 @@ def planar_photo(rng: np.random.Generator) -> Scenario:
     return _scenario("planar_photo", challenge, frames, _client(rng), mode=mode, cap=cap)
 
 
-def replay_out_of_sync(rng: np.random.Generator) -> Scenario:
+def replay_out_of_sync(
+    rng: np.random.Generator, variant: str | None = None, same_parity: bool | None = None
+) -> Scenario:
     """A recording of a live subject, lit by another colour sequence than asked.
 
     Variants: ``inverted`` (bright where dark was asked and the reverse, other hues)
     and ``other_check`` (the flash of another check: an independent schedule with its
-    own colours and durations, which may even start with the same brightness).
+    own colours and durations, which may even start with the same brightness: half of
+    them do, since the service strictly alternates). ``variant`` and ``same_parity``
+    force a case (tests); by default both are random.
     """
     cap = _capture_setup(rng)
     mode = _mode(rng, ("flash", "action+flash"))
     challenge, windows = make_challenge(rng, mode, n_actions=1)
     shown = list(challenge.flash)
-    variant = str(rng.choice(("inverted", "other_check")))
+    variant = variant or str(rng.choice(("inverted", "other_check")))
     if variant == "inverted":
         recorded = []
         for s in shown:
@@ -509,9 +513,15 @@ def replay_out_of_sync(rng: np.random.Generator) -> Scenario:
             pool = protocol.DARK_COLORS if bright else protocol.BRIGHT_COLORS
             recorded.append(FlashStep(str(rng.choice(pool)), s.start_ms, s.end_ms))
     else:
-        recorded = flash_schedule(rng, shown[0].start_ms, len(shown))
-        while [x.color for x in recorded] == [x.color for x in shown]:
+        def bright(steps) -> list[bool]:
+            return [x.color in protocol.BRIGHT_COLORS for x in steps]
+
+        while True:
             recorded = flash_schedule(rng, shown[0].start_ms, len(shown))
+            if [x.color for x in recorded] == [x.color for x in shown]:
+                continue
+            if same_parity is None or (bright(recorded) == bright(shown)) == same_parity:
+                break
     frames = render_bona_fide(rng, cap, challenge, windows, light_flash=tuple(recorded))
     return _scenario(
         "replay_out_of_sync", challenge, frames, _client(rng), mode=mode, cap=cap,
