@@ -20,12 +20,14 @@ Public API (used by the evaluation harness; keep stable)::
         fr.mesh, fr.face_count, fr.detections, fr.detected
 
     track(frames) -> list[TrackedFrame]        # the same over a sequence
+    confirmed_faces(rgb, detections)           # detections the mesh model confirms
 
 Tracking: after a frame whose presence >= ``min_presence`` the next ROI comes from
 that frame's landmarks (box around all 468 points, angle from the eye corners 33 ->
 263, side x1.5), as MediaPipe does; the detector runs again only when presence drops,
 and every ``detect_every`` frames to count faces (a second face walking in must be
-seen: tracking alone follows one face).
+seen: tracking alone follows one face). ``TrackedFrame.face_count`` counts the tracked
+face plus every other detection the mesh model confirms.
 """
 
 from __future__ import annotations
