@@ -24,15 +24,22 @@ __all__ = [
 
 def evaluate(scenario: Scenario, config=None) -> Outcome:
     """Run the engine on one scenario."""
-    from .. import analyze
+    from .. import EngineError, analyze
 
     t0 = time.perf_counter()
-    verdict = analyze(scenario.challenge, scenario.frames, client=scenario.client, config=config)
+    try:
+        verdict = analyze(
+            scenario.challenge, scenario.frames, client=scenario.client, config=config
+        )
+        code, reason, scores = int(verdict.code), verdict.reason or "", dict(verdict.scores)
+        notes = dict(scenario.notes)
+    except EngineError as exc:  # the service answers 203 bad_input: not accepted
+        code, reason, scores = 203, "bad_input", {}
+        notes = {**scenario.notes, "error": str(exc)}
     secs = time.perf_counter() - t0
     return Outcome(
-        scenario.name, scenario.label, int(verdict.code), verdict.reason or "",
-        scenario.expected_code, scenario.expected_reason, secs, len(scenario.frames),
-        dict(scenario.notes), dict(verdict.scores),
+        scenario.name, scenario.label, code, reason, scenario.expected_code,
+        scenario.expected_reason, secs, len(scenario.frames), notes, scores,
     )
 
 
