@@ -80,6 +80,20 @@ def test_replay_of_another_checks_flash_is_rejected(seed):
     assert not o.accepted, (o.code, o.reason, o.scores, o.notes)
 
 
+@pytest.mark.parametrize("action", ["BlinkEye", "OpenMouth"])
+def test_bona_fide_look_front_then_a_face_action(action):
+    """LookFront (under the flash) then an action done looking front: the frontal run
+    must not swallow the next prompt's window."""
+    import numpy as np
+
+    from django_lifecheck.engine.eval.scenarios import bona_fide
+
+    sc = bona_fide(np.random.default_rng([0, 77]), mode="action+flash", pool=(action,))
+    sc.name = f"bona_fide_front_{action}"
+    (o,) = lc_eval.run([sc])
+    assert o.accepted, (o.code, o.reason, o.notes)
+
+
 # -- the harness itself (no engine run) -------------------------------------------------
 
 

@@ -440,10 +440,16 @@ def _mode(rng: np.random.Generator, modes=("action", "action+flash", "flash")) -
 # -- the scenario generators -------------------------------------------------------------
 
 
-def bona_fide(rng: np.random.Generator) -> Scenario:
+def bona_fide(
+    rng: np.random.Generator, mode: str | None = None, pool: tuple[str, ...] | None = None
+) -> Scenario:
+    """A live subject doing what is asked. ``mode`` and the action ``pool`` force a
+    kind of challenge (tests); by default both are random."""
     cap = _capture_setup(rng)
-    mode = _mode(rng)
-    challenge, windows = make_challenge(rng, mode, n_actions=2 if mode == "action" else 1)
+    mode = mode or _mode(rng)
+    challenge, windows = make_challenge(
+        rng, mode, n_actions=2 if mode == "action" else 1, pool=pool
+    )
     frames = render_bona_fide(rng, cap, challenge, windows)
     return _scenario(BONA_FIDE, challenge, frames, _client(rng), mode=mode, cap=cap)
 
