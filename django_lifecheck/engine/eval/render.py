@@ -9,14 +9,18 @@ How a bona fide frame is made (:class:`HeadRenderer`):
 
 * the photo's 468 landmarks (x, y, z in pixels, from the engine's own mesh model) are
   triangulated once (Delaunay on x, y) and used as texture coordinates;
-* per frame the vertices are deformed (eyelids moved toward each other for a blink,
-  lower lip and jaw moved down for an open mouth, the gap filled with a dark mouth
-  colour), rotated by yaw / pitch / roll about a head centre behind the face, shifted,
-  projected with a mild perspective, and every triangle is drawn back to front with
-  an affine texture warp (rasterised triangle ids + barycentric sampling in numpy);
+* per frame the vertices are deformed (lower lip and jaw moved down for an open mouth,
+  the gap between the inner lips filled with a dark mouth colour), rotated by yaw /
+  pitch / roll about a head centre behind the face, shifted, projected with the
+  webcam's perspective, and every triangle is drawn back to front with an affine
+  texture warp (rasterised triangle ids + barycentric sampling in numpy);
+* a blink moves the upper-eyelid landmarks down onto the lower lid (the ground truth,
+  :meth:`HeadRenderer.landmarks`) and draws the lid: skin from above the crease down
+  to the moved lid line, blended softly upward, with a dark lash line along it;
 * the rest of the head (hair, ears, neck) is **moved as a plane**: an affine map fitted
-  to the face outline carries it (a simplification, stated in the report); the scene
-  behind the head is the photo with the head region filled in, and stays fixed;
+  to the face outline carries it (a simplification: hair and ears do not turn in 3D);
+  the scene behind the head is the photo with the head region filled in, and stays
+  fixed;
 * light: ``pixel = albedo * (ambient + k * screen_rgb * cos)``, with ``cos`` from the
   interpolated surface normal toward the screen (the screen sits by the camera),
   ``k`` large on the face (near the screen), smaller on the hair plane, and about 1/25
@@ -32,7 +36,7 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -72,9 +76,6 @@ class Pose:
     scale: float = 1.0
     blink: float = 0.0  # 0 open .. 1 closed (both eyes)
     mouth: float = 0.0  # 0 closed .. 1 wide open
-
-    def moved(self, **kw: float) -> Pose:
-        return replace(self, **kw)
 
 
 def rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:

@@ -384,14 +384,10 @@ class Capture:
 
 def _capture_setup(rng: np.random.Generator, identity: str | None = None) -> Capture:
     src = face_source(identity or str(rng.choice(IDENTITIES)))
-    light = Lighting(
-        ambient=float(rng.uniform(0.7, 0.9)),
-        k_face=float(rng.uniform(0.25, 0.45)),
-    )
-    light = Lighting(
-        ambient=light.ambient, k_face=light.k_face, k_head=0.7 * light.k_face,
-        k_background=light.k_face / 25,
-    )
+    # Screen light: strong on the face (~30 cm away), 0.7 of it on the hair and neck,
+    # 1/25 on the wall behind (~5 times farther: inverse square).
+    ambient, k_face = float(rng.uniform(0.7, 0.9)), float(rng.uniform(0.25, 0.45))
+    light = Lighting(ambient, k_face, k_head=0.7 * k_face, k_background=k_face / 25)
     cam = Camera(rng, noise=float(rng.uniform(1.5, 3.5)), quality=int(rng.integers(75, 93)))
     return Capture(
         HeadRenderer(src, light), cam, float(rng.uniform(0.75, 1.1)),
