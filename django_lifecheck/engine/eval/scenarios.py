@@ -588,7 +588,7 @@ def two_faces(rng: np.random.Generator) -> Scenario:
     challenge, windows = make_challenge(rng, mode, n_actions=2 if mode == "action" else 1)
     from ..detector import FaceDetector
 
-    # A second face that the detector can see in this picture (see second_face).
+    # A second face that the detector clearly sees in this picture (see second_face).
     still = cap.renderer.render(Pose()) * cap.exposure
     for _ in range(20):
         side = int(rng.integers(2))
@@ -602,7 +602,10 @@ def two_faces(rng: np.random.Generator) -> Scenario:
         test = still.copy()
         region = test[y0 : y0 + size, x0 : x0 + size]
         region[:] = region * (1 - alpha) + other * alpha * cap.exposure
-        if len(FaceDetector().detect(np.clip(test, 0, 255).astype(np.uint8))) >= 2:
+        dets = FaceDetector().detect(np.clip(test, 0, 255).astype(np.uint8))
+        # Clearly a second face (a marginal blur the detector sees now and then tests
+        # the detector's threshold, not the multiple-faces rule).
+        if len(dets) >= 2 and min(d.score for d in dets[:2]) >= 0.75:
             break
 
     def overlay(img: np.ndarray, t: float) -> np.ndarray:
