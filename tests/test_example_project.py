@@ -31,7 +31,10 @@ def variables_read_by_settings() -> set[str]:
 def example_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     """The environment for one run: no stray settings inherited, a private database."""
     documented = variables_read_by_settings()
-    env = {k: v for k, v in os.environ.items() if k not in documented}
+    # Nor what the test run itself sets for its own process (the browser tests'
+    # DJANGO_ALLOW_ASYNC_UNSAFE would fail a deployment check as async.E001).
+    leaked = {"DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in documented | leaked}
     env.update(
         DJANGO_SETTINGS_MODULE="example_project.settings",  # pytest-django sets the suite's
         ENV_FILE=str(tmp_path / "absent.env"),  # never read a developer's own .env

@@ -24,7 +24,19 @@ import requests
 
 from .chromium import ARGS, CHROMIUM, PHONE
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.fixture(autouse=True)
+def _allow_orm_in_playwright_tests():
+    """Set only while a browser test runs, so the variable cannot leak into the
+    subprocesses other tests start (a deployment check rejects it as async.E001)."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
