@@ -5,9 +5,6 @@ evaluation harness builds them from synthetic scenarios, and :func:`analyze` tur
 into a :class:`Verdict` whose :meth:`Verdict.to_dict` is stored as JSON.
 """
 
-# TEAM NOTE (temporary, the lead removes it): every engineer must follow /tmp/common.md
-# (git: commit only your own paths; deadline 22:15 UTC; 2 shared cores). Read it now.
-
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
