@@ -33,9 +33,9 @@ bench: $(STAMP)
 wheel: $(STAMP)
 	$(BIN)/python -m build --wheel --outdir dist .
 
+## Refresh the catalogues after changing UI text, translate, then run it again to compile.
 messages: $(STAMP)
-	cd django_lifecheck && ../$(BIN)/django-admin makemessages -l zh_Hans -l en
-	cd django_lifecheck && ../$(BIN)/django-admin makemessages -d djangojs -l zh_Hans -l en
+	cd django_lifecheck && ../$(BIN)/django-admin makemessages -l zh_Hans -l en --ignore 'engine/*'
 	cd django_lifecheck && ../$(BIN)/django-admin compilemessages
 
 clean:
