@@ -9,11 +9,15 @@ their own left in an unmirrored frame), so ``LookLeft`` is a yaw INCREASE; with
 ``EngineConfig.frames_mirrored`` the sign is flipped back first.
 
 Segmentation: each frame carries the prompt on screen. The k-th requested action is
-searched in the next run of frames showing that prompt, never before the previous
-action's event; it must start under its prompt (``action_onset_grace_ms`` of slack)
-and may finish up to ``action_lag_ms`` after it. So performing the actions in another
-order fails even when every movement is present. Frames with no prompt information
-fall back to a plain ordered search over the whole capture.
+searched in the next run of frames showing that prompt, from that prompt's onset; it
+must start under its prompt (``action_onset_grace_ms`` of slack) and may finish up to
+``action_lag_ms`` after it. So performing the actions in another order fails even when
+every movement is present. The lag only lets a started event finish: it never moves
+the next action's search past the next prompt's onset, because a user answering the
+next prompt quickly (a blink ~0.3 s after it appears) overlaps the previous event's
+slow return. LookFront is a state, not an event: it is satisfied by frontal frames
+under its own prompt only. Frames with no prompt information fall back to a plain
+ordered search over the whole capture, each action after the previous one's event.
 """
 
 from __future__ import annotations
@@ -104,9 +108,18 @@ def _runs(mask: Sequence[bool]) -> list[tuple[int, int]]:
 class _Finder:
     """Event search over one window of usable frames (positions into ``feats``)."""
 
-    def __init__(self, feats: Sequence[FrameFeatures], base: Baseline, cfg: EngineConfig) -> None:
+    def __init__(
+        self,
+        feats: Sequence[FrameFeatures],
+        base: Baseline,
+        cfg: EngineConfig,
+    ) -> None:
         self.feats, self.base, self.cfg = feats, base, cfg
         self.sign = -1.0 if cfg.frames_mirrored else 1.0
+        # All usable positions in order: a blink's "open before" frame may lie before
+        # the window (the eyes start closing as the prompt appears).
+        self.usable = [i for i, x in enumerate(feats) if x.usable]
+        self.pos = {i: k for k, i in enumerate(self.usable)}
 
     def dyaw(self, i: int) -> float:
         return self.sign * (self.feats[i].yaw - self.base.yaw)
@@ -155,20 +168,40 @@ class _Finder:
         return None  # pragma: no cover - actions are validated before
 
     def _blink(self, window: list[int]) -> tuple[list[int], float] | None:
+        """Eyes open, then closed (<= ``blink_close_ratio`` of the baseline EAR) for at
+        most ``blink_max_ms``, then open again, with a still head.
+
+        The closed run must begin inside the window (eyes already closed at its first
+        frame and before it: a blink that began earlier, not an answer). The "open
+        before" frame is the last frame at or above ``blink_open_ratio`` before the
+        closed run, searched back through ALL usable frames, not just the window: at
+        ~9 fps the frame before the closed run is often half-closed, and when that
+        half-closed frame is the window's first one the open frame lies before the
+        window; rejecting it would throw out a genuine blink at the prompt's onset.
+        """
         cfg, f, base = self.cfg, self.feats, self.base.ear
-        closed = [f[i].ear <= base * cfg.blink_close_ratio for i in window]
+        closed_thr, open_thr = base * cfg.blink_close_ratio, base * cfg.blink_open_ratio
+        pos = self.pos
+        closed = [f[i].ear <= closed_thr for i in window]
         for a, b in _runs(closed):
             t_close = f[window[a]].t_ms
-            # Open before: the last open frame before the closed run, closing frames
-            # in between allowed (or the baseline when the window starts closed).
-            k = a - 1
-            while k >= 0 and f[window[k]].ear < base * cfg.blink_open_ratio:
-                k -= 1
-            if k < 0 and a > 0:
-                continue  # never open in this window before: not a blink's start
-            before = f[window[k]] if k >= 0 else f[self.base.frame]
-            if t_close - before.t_ms > cfg.blink_max_ms:
-                continue
+            u = pos[window[a]]
+            if a == 0 and u > 0 and f[self.usable[u - 1]].ear <= closed_thr:
+                continue  # closed already before the window: not this window's blink
+            # Open before: walk back over closing (half-closed) frames to the last open
+            # one, across the window's start, for at most blink_max_ms.
+            before = None
+            for k in range(u - 1, -1, -1):
+                g = f[self.usable[k]]
+                if t_close - g.t_ms > cfg.blink_max_ms:
+                    break
+                if g.ear >= open_thr:
+                    before = g
+                    break
+            if before is None:
+                if u > 0:
+                    continue  # never open shortly before: not a blink's start
+                before = f[self.base.frame]  # the capture starts with the eyes closing
             moved = max(
                 max(abs(f[i].yaw - before.yaw), abs(f[i].pitch - before.pitch))
                 for i in window[a : b + 1]
@@ -178,7 +211,7 @@ class _Finder:
             for j in range(b + 1, len(window)):
                 if f[window[j]].t_ms - t_close > cfg.blink_max_ms:
                     break
-                if f[window[j]].ear >= base * cfg.blink_open_ratio:
+                if f[window[j]].ear >= open_thr:
                     frames = window[a : j + 1]
                     return frames, min(f[i].ear for i in frames)
         return None
@@ -232,7 +265,7 @@ def match_actions(
         return [ActionEvidence(a, False, detail="no usable frames") for a in actions], scores
     scores.update(baseline_yaw=base.yaw, baseline_pitch=base.pitch, baseline_ear=base.ear)
     finder = _Finder(feats, base, cfg)
-    usable = [i for i, f in enumerate(feats) if f.usable]
+    usable = finder.usable
     evidence: list[ActionEvidence] = []
     after = -1  # events must come after this position
     seg_pos = 0
@@ -247,7 +280,10 @@ def match_actions(
                 seg, seg_pos = segs[k], k + 1
                 break
         if seg is not None:
-            end_t = feats[seg.end].t_ms + cfg.action_lag_ms
+            # LookFront (a held state) only under its own prompt; an event may finish
+            # up to action_lag_ms after its prompt.
+            lag = 0 if action == "LookFront" else cfg.action_lag_ms
+            end_t = feats[seg.end].t_ms + lag
             window = [i for i in usable if i > after and i >= seg.start and feats[i].t_ms <= end_t]
         else:
             window = [i for i in usable if i > after]
@@ -285,5 +321,8 @@ def match_actions(
                 action, True, [feats[i].index for i in frames], round(float(peak), 3), detail
             )
         )
-        after = frames[-1]
+        # The next action is searched after this event, but never later than the
+        # next prompt's onset: the lag that let this event finish must not hide an
+        # action the user starts as soon as the next prompt appears.
+        after = frames[-1] if seg is None else min(frames[-1], seg.end)
     return evidence, scores

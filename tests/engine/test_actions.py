@@ -200,3 +200,49 @@ def test_turn_that_moves_like_a_flat_picture_does_not_count():
     )
     ev, _ = match_actions(("LookLeft",), flat, CFG)
     assert not ev[0].matched and "flat picture" in ev[0].detail
+
+
+def test_look_front_does_not_swallow_a_prompt_blink():
+    """LookFront then BlinkEye 0.3 s after its prompt: the frontal frames run on into
+    the BlinkEye prompt (the face stays frontal), yet the blink is found."""
+    ear = [0.3] * 4 + [0.1, 0.1] + [0.3] * 14
+    fs = script([("LookFront", 15, {}), ("BlinkEye", 20, {"ear": ear})])
+    ev, _ = match_actions(("LookFront", "BlinkEye"), fs, CFG)
+    assert [e.matched for e in ev] == [True, True]
+    assert max(ev[0].frames) < 15  # LookFront: frames under its own prompt only
+    assert ev[1].frames[0] == 19
+    # The same with OpenMouth, and with a head turn: the next action's search starts
+    # at its prompt's onset.
+    fs = script([("LookFront", 15, {}), ("OpenMouth", 20, {"mouth": [0.02 + v for v in
+                                                                     bump(20, 0.5)]})])
+    assert all(e.matched for e in match_actions(("LookFront", "OpenMouth"), fs, CFG)[0])
+
+
+def test_blink_at_the_prompt_onset_with_a_half_closed_first_frame():
+    """At ~9 fps the frame before the closed run is often half-closed; when it is the
+    prompt's first frame the open frame lies before the window: still a blink."""
+    fs = script(
+        [
+            ("LookLeft", 15, {"yaw": bump(15, 30)}),
+            ("BlinkEye", 10, {"ear": [0.24, 0.1, 0.1, 0.3] + [0.3] * 6}),
+        ]
+    )
+    ev, _ = match_actions(("LookLeft", "BlinkEye"), fs, CFG)
+    assert [e.matched for e in ev] == [True, True]
+    assert ev[1].frames == [16, 17, 18]
+
+
+def test_blink_before_its_prompt_does_not_count():
+    """Eyes already closed before the BlinkEye prompt, or a blink done entirely under
+    the previous prompt: no blink in the BlinkEye window (order is still enforced)."""
+    early = script(
+        [
+            ("LookFront", 10, {"ear": [0.3] * 8 + [0.1, 0.1]}),
+            ("BlinkEye", 10, {"ear": [0.1] + [0.3] * 9}),
+        ]
+    )
+    assert not match_actions(("LookFront", "BlinkEye"), early, CFG)[0][1].matched
+    before = script(
+        [("LookFront", 10, {"ear": [0.3] * 4 + [0.1, 0.1] + [0.3] * 4}), ("BlinkEye", 10, {})]
+    )
+    assert not match_actions(("LookFront", "BlinkEye"), before, CFG)[0][1].matched
