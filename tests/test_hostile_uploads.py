@@ -315,8 +315,25 @@ def test_unreadable_body_is_a_json_400(client, token, engine_calls, endpoint, co
     response = client.generic(
         "POST", reverse(f"lifecheck:{endpoint}"), body, content_type=content_type
     )
-    assert_refused(response, "could not be read")
+    # Django 4.2 still decodes latin-1 forms (5.x refuses them): then the garbled fields
+    # are refused by the endpoint's own validation, still as a JSON 400.
+    readable = content_type.endswith("latin-1") and django_reads_latin1_forms()
+    assert_refused(response, *(() if readable else ("could not be read",)))
     assert_nothing_happened(token, engine_calls)
+
+
+def django_reads_latin1_forms() -> bool:
+    """Whether this Django version parses a form body declared as latin-1."""
+    from django.test import RequestFactory
+
+    request = RequestFactory().generic(
+        "POST", "/", b"a=1", content_type="application/x-www-form-urlencoded; charset=latin-1"
+    )
+    try:
+        request.POST
+    except Exception:
+        return False
+    return True
 
 
 # -- decompression bombs: refused from the header, never decoded ------------------------------

@@ -28,6 +28,7 @@ from django_lifecheck.models import ServiceToken
 from django_lifecheck.protocol import Code
 from django_lifecheck.service.api import init as api_init
 from tests.service.helpers import make_key
+from tests.test_hostile_uploads import django_reads_latin1_forms
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -206,4 +207,8 @@ def test_unreadable_api_body_is_a_protocol_400(service, operation, content_type)
         timeout=10,
     )
     check_requests_answer(f"POST /api/{operation}", response)
+    if content_type.endswith("latin-1") and django_reads_latin1_forms():
+        # Django 4.2 still decodes latin-1 forms: the body is then simply read, and
+        # answered like any other (no 5xx, a protocol code: checked above).
+        return
     assert response.json()["code"] == Code.PARAMETER_ERROR
