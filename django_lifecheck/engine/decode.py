@@ -12,7 +12,16 @@ from .errors import EngineError
 
 
 def decode_jpeg(data: bytes, max_pixels: int, index: int | None = None) -> np.ndarray:
-    """Decode one JPEG to an (H, W, 3) uint8 RGB array or raise :class:`EngineError`.
+    """Decode one JPEG to an (H, W, 3) uint8 RGB array (read-only) or raise
+    :class:`EngineError`; see :func:`decode_jpeg_image`."""
+    return np.asarray(decode_jpeg_image(data, max_pixels, index))
+
+
+def decode_jpeg_image(data: bytes, max_pixels: int, index: int | None = None) -> Image.Image:
+    """Decode one JPEG to an RGB Pillow image or raise :class:`EngineError`.
+
+    The models' crops are taken from the Pillow image directly: converting the frame
+    to numpy and back would copy it twice per frame for nothing.
 
     Only JPEG is accepted (the page encodes JPEG; anything else is not our upload), and
     the pixel count is checked from the header before decoding, so a tiny file that
@@ -37,4 +46,6 @@ def decode_jpeg(data: bytes, max_pixels: int, index: int | None = None) -> np.nd
         raise EngineError(f"{where}: cannot decode JPEG ({exc})") from exc
     if w < 32 or h < 32:
         raise EngineError(f"{where}: {w}x{h} is too small")
-    return np.asarray(img.convert("RGB"))
+    # convert() copies even when the mode is already RGB: only convert other modes
+    # (greyscale or CMYK JPEGs).
+    return img if img.mode == "RGB" else img.convert("RGB")

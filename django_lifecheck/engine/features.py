@@ -90,9 +90,26 @@ def sharpness_and_brightness(
     if x1 - x0 < 8 or y1 - y0 < 8:
         return 0.0, 0.0
     grey = Image.fromarray(rgb[y0:y1, x0:x1]).convert("L").resize((128, 128), Image.BILINEAR)
-    g = np.asarray(grey, dtype=np.float32)
+    return _laplacian_stats(np.asarray(grey, dtype=np.float32))
+
+
+#: ITU-R 601 luma weights (Pillow's "L" conversion).
+_LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+def _laplacian_stats(g: np.ndarray) -> tuple[float, float]:
     lap = g[1:-1, :-2] + g[1:-1, 2:] + g[:-2, 1:-1] + g[2:, 1:-1] - 4 * g[1:-1, 1:-1]
     return float(lap.var()), float(g.mean())
+
+
+def crop_sharpness_and_brightness(crop: np.ndarray) -> tuple[float, float]:
+    """:func:`sharpness_and_brightness` on the mesh model's 192x192 input: its ROI is
+    1.5 times the face, so the central 128x128 is the face box already resampled to
+    128 px, and nothing of the full frame has to be cut out and resized again."""
+    n = crop.shape[0]
+    m = n // 6  # (192 - 128) / 2
+    g = crop[m : n - m, m : n - m] @ _LUMA
+    return _laplacian_stats(g)
 
 
 @dataclass
@@ -127,8 +144,14 @@ def measure(
     rgb: np.ndarray,
     points: np.ndarray,
     features: FrameFeatures,
+    crop: np.ndarray | None = None,
 ) -> FrameFeatures:
-    """Fill ``features`` from the frame and its 468 landmarks (image pixels)."""
+    """Fill ``features`` from the frame and its 468 landmarks (image pixels).
+
+    ``crop``: the mesh model's 192x192 input of this frame, when at hand; sharpness
+    and brightness (used to pick the portrait) then come from it (see
+    :func:`crop_sharpness_and_brightness`) instead of a second resample of the frame.
+    """
     h, w = rgb.shape[:2]
     xy = points[:, :2]
     box = (
@@ -152,5 +175,8 @@ def measure(
     f.mouth = mouth_openness(points)
     f.skin = skin_colour(rgb, points, fw)
     f.background = background_colour(rgb, box)
-    f.sharpness, f.brightness = sharpness_and_brightness(rgb, box)
+    if crop is not None and crop.shape[0] >= 12:
+        f.sharpness, f.brightness = crop_sharpness_and_brightness(crop)
+    else:
+        f.sharpness, f.brightness = sharpness_and_brightness(rgb, box)
     return f

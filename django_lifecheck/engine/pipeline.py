@@ -29,7 +29,7 @@ import numpy as np
 from . import passive, portrait, verdict
 from .actions import FLAT_DETAIL, match_actions
 from .config import EngineConfig
-from .decode import decode_jpeg
+from .decode import decode_jpeg, decode_jpeg_image
 from .detector import FaceDetector
 from .errors import EngineError
 from .features import FrameFeatures, measure
@@ -86,15 +86,16 @@ def analyze(
     feats: list[FrameFeatures] = []
     multi = runs = 0
     for i, frame in enumerate(frames):
-        rgb = decode_jpeg(frame.jpeg, cfg.max_frame_pixels, i)
+        img = decode_jpeg_image(frame.jpeg, cfg.max_frame_pixels, i)
+        rgb = np.asarray(img)  # one read-only copy for the pixel features
         dups.add(frame.jpeg, passive.grey_thumbnail(rgb))
-        tf = tracker.process(rgb)
+        tf = tracker.process(img)  # crops straight from the Pillow image
         f = FrameFeatures(index=i, t_ms=frame.t_ms, prompt=frame.prompt, color=frame.color)
         f.face_count = tf.face_count
         multi += tf.face_count >= 2
         runs += tf.detected
         if tf.mesh is not None:
-            measure(rgb, tf.mesh.points, f)
+            measure(rgb, tf.mesh.points, f, tf.mesh.crop)
         f.usable = _usable(f, cfg)
         feats.append(f)
 
@@ -195,13 +196,13 @@ def probe(jpeg: bytes, config: EngineConfig | None = None) -> ProbeResult:
     """Count faces on one (small) JPEG frame: the detector (~4-8 ms) plus decoding; the
     mesh model confirms each face only when there is more than one or a weak one."""
     cfg = config or EngineConfig()
-    rgb = decode_jpeg(jpeg, cfg.max_frame_pixels)
-    h, w = rgb.shape[:2]
+    img = decode_jpeg_image(jpeg, cfg.max_frame_pixels)
+    w, h = img.size
     dets = FaceDetector(min_score=min(cfg.min_detection_score, cfg.second_face_min_score)).detect(
-        rgb
+        img
     )
     if len(dets) > 1 or (dets and dets[0].score < cfg.min_detection_score):
-        dets = confirmed_faces(rgb, dets, cfg.min_presence)  # drop false positives
+        dets = confirmed_faces(img, dets, cfg.min_presence)  # drop false positives
     if not dets:
         return ProbeResult(0, "no_face")
     d = max(dets, key=lambda d: d.width)

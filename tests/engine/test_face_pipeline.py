@@ -138,3 +138,22 @@ def test_mesh_confirms_real_faces_only(astronaut):
         for x, y in ((400, 300), (20, 20))
     ]
     assert confirmed_faces(astronaut, [face, *fakes]) == [face]
+
+
+@pytest.mark.parametrize("window", [(0, 0, 512, 400), (60, 0, 460, 512), (0, 50, 512, 450)])
+def test_detection_maps_back_through_the_letterbox(astronaut, window):
+    """The detector letterboxes any frame shape straight into its 128x128 input. A
+    non-square cut of the (square) photo keeps the longest side, so the model sees the
+    same face at the same scale, only shifted by the padding: the box and keypoints
+    must come back where they were in the photo (minus the cut's offset). The cut
+    content moves the output by up to ~3.5 px; a padding error would be 50+ px."""
+    x0, y0, x1, y1 = window
+    ref = FaceDetector().detect(astronaut)[0]
+    got = FaceDetector().detect(np.ascontiguousarray(astronaut[y0:y1, x0:x1]))[0]
+    shift = np.array([x0, y0])
+    assert np.allclose(np.array(got.box) + np.tile(shift, 2), ref.box, atol=5), (
+        got.box,
+        ref.box,
+    )
+    # eyes and nose (the ears and mouth move more with the content)
+    assert np.allclose(got.keypoints[:3] + shift, ref.keypoints[:3], atol=5)

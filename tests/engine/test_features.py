@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image, ImageFilter
 
 from django_lifecheck.engine.features import (
     LEFT_EYE,
@@ -46,3 +47,27 @@ def test_background_and_sharpness_on_synthetic_frame():
     flat = sharpness_and_brightness(rgb, (110, 60, 190, 140))[0]
     rgb[60:140:2, 110:190] = 0  # stripes: very sharp
     assert sharpness_and_brightness(rgb, (110, 60, 190, 140))[0] > flat + 100
+
+
+def test_sharpness_from_the_mesh_crop_matches_the_frame_measure(astronaut):
+    """The portrait's sharpness and brightness come from the mesh model's 192 px input
+    (the central 128 px is the face box): the same scale as the full-frame measure."""
+    from django_lifecheck.engine.detector import FaceDetector
+    from django_lifecheck.engine.features import crop_sharpness_and_brightness
+    from django_lifecheck.engine.mesh import FaceMesh, roi_from_detection, roi_from_landmarks
+
+    det = FaceDetector().detect(astronaut)[0]
+    first = FaceMesh().landmarks(astronaut, roi_from_detection(det))
+    res = FaceMesh().landmarks(astronaut, roi_from_landmarks(first.points))  # tracked ROI
+    assert res.crop is not None and res.crop.shape == (192, 192, 3)
+    xy = res.points[:, :2]
+    box = (*xy.min(axis=0), *xy.max(axis=0))
+    s_full, b_full = sharpness_and_brightness(astronaut, box)
+    s_crop, b_crop = crop_sharpness_and_brightness(res.crop)
+    assert b_crop == pytest.approx(b_full, rel=0.1)
+    assert 0.5 < s_crop / s_full < 2.0
+    f = measure(astronaut, res.points, FrameFeatures(index=0, t_ms=0), res.crop)
+    assert (f.sharpness, f.brightness) == (s_crop, b_crop)
+    # A blurred face is less sharp by the crop measure too.
+    blurred = np.asarray(Image.fromarray(res.crop).filter(ImageFilter.GaussianBlur(2)))
+    assert crop_sharpness_and_brightness(blurred)[0] < 0.5 * s_crop
