@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench wheel clean messages
+.PHONY: run test test-matrix lint bench wheel clean messages
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## The fast tests on the other supported Django lines: 4.2 LTS (Python 3.10) and 6.0
+## (Python 3.12), each in its own virtual environment (see .ci/test-matrix).
+test-matrix:
+	bash .ci/test-matrix
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -39,4 +44,4 @@ messages: $(STAMP)
 	cd django_lifecheck && ../$(BIN)/django-admin compilemessages
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) .venv-py3.* build dist *.egg-info
