@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import conf
+from ..protocol import mode_for
 from .integrator import portrait_storage
 
 #: Length of the public part of an API key (hex characters), used to find the row.
@@ -188,13 +189,7 @@ class ServiceToken(models.Model):
 
     @property
     def mode(self) -> str:
-        if self.actions and self.flash:
-            return "action+flash"
-        if self.actions:
-            return "action"
-        if self.flash:
-            return "flash"
-        return "silent"
+        return mode_for(self.flash, self.actions)
 
 
 class ServiceFrame(models.Model):

@@ -6,7 +6,6 @@ from datetime import timedelta
 from itertools import pairwise
 
 import pytest
-from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -19,18 +18,6 @@ from django_lifecheck.service import state
 from .helpers import api_init, api_result, auth, make_key
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def key():
-    return make_key()
 
 
 def lifecheck(**overrides):

@@ -22,21 +22,9 @@ from django_lifecheck.service import portrait, state
 from django_lifecheck.service.api import init as api_init_call
 from django_lifecheck.service.challenge import page_state
 
-from .helpers import api_result, frame_files, jpeg_bytes, make_key, upload
+from .helpers import api_result, frame_files, jpeg_bytes, upload
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def key():
-    return make_key()
 
 
 def new_token(api_key, **form) -> ServiceToken:
