@@ -211,10 +211,11 @@ def test_look_front_does_not_swallow_a_prompt_blink():
     assert [e.matched for e in ev] == [True, True]
     assert max(ev[0].frames) < 15  # LookFront: frames under its own prompt only
     assert ev[1].frames[0] == 19
-    # The same with OpenMouth, and with a head turn: the next action's search starts
+    # The same with OpenMouth: the next action's search starts
     # at its prompt's onset.
-    fs = script([("LookFront", 15, {}), ("OpenMouth", 20, {"mouth": [0.02 + v for v in
-                                                                     bump(20, 0.5)]})])
+    fs = script(
+        [("LookFront", 15, {}), ("OpenMouth", 20, {"mouth": [0.02 + v for v in bump(20, 0.5)]})]
+    )
     assert all(e.matched for e in match_actions(("LookFront", "OpenMouth"), fs, CFG)[0])
 
 
