@@ -24,11 +24,15 @@ import requests
 
 from .chromium import ARGS, CHROMIUM, PHONE
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
 
-@pytest.fixture(autouse=True)
+
+@pytest.fixture(scope="package", autouse=True)
 def _allow_orm_in_playwright_tests():
-    """Set only while a browser test runs, so the variable cannot leak into the
-    subprocesses other tests start (a deployment check rejects it as async.E001)."""
+    """Set for this package's tests only (from before its first database fixture until
+    after its last test), so the variable cannot leak into the subprocesses other tests
+    start: a deployment check rejects it as async.E001."""
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     yield
@@ -38,12 +42,8 @@ def _allow_orm_in_playwright_tests():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
-
-
-@pytest.fixture(scope="session")
-def playwright_instance():
+@pytest.fixture(scope="package")
+def playwright_instance(_allow_orm_in_playwright_tests):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
