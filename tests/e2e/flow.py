@@ -18,6 +18,24 @@ def screen(page, name: str, timeout: float = 30_000) -> None:
     page.wait_for_selector(f"body[data-screen='{name}']", timeout=timeout)
 
 
+def processing_or_left(page, timeout: float = 60_000) -> bool:
+    """Wait until the page shows "processing" or has already left the check page.
+
+    A quick verdict (a still photo in a silent check) can end "processing" before a
+    busy test sees it; the redirect that follows is what :func:`finish` checks.
+    Returns whether the processing screen was caught.
+    """
+    page.wait_for_function(
+        "() => !location.pathname.endsWith('/check/index')"
+        " || (document.body && document.body.dataset.screen === 'processing')",
+        timeout=timeout,
+    )
+    try:
+        return page.evaluate("document.body && document.body.dataset.screen") == "processing"
+    except PlaywrightError:
+        return False  # navigating away: the check page is gone
+
+
 def start(page) -> None:
     """Tap "Start" on the intro screen."""
     page.get_by_role("button", name="Start").click()
