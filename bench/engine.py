@@ -155,22 +155,34 @@ def main(argv: list[str] | None = None) -> int:
 
     n = len(frames)
     print("django-lifecheck engine benchmark (one core: 1 LiteRT thread, BLAS threads 1)")
-    print(f"check: {n} frames 640x480 JPEG ({jpeg_kb:.0f} KiB), challenge "
-          f"{'+'.join(challenge.actions)} with {len(challenge.flash)} flash colours; "
-          f"verdict {verdict.code} {verdict.reason or ''} (rendered in {render_s:.1f} s)")
+    print(
+        f"check: {n} frames 640x480 JPEG ({jpeg_kb:.0f} KiB), challenge "
+        f"{'+'.join(challenge.actions)} with {len(challenge.flash)} flash colours; "
+        f"verdict {verdict.code} {verdict.reason or ''} (rendered in {render_s:.1f} s)"
+    )
     print(f"model calls by the engine: detector {n_det}, mesh {n_mesh}")
-    print(f"bare invoke, median of 200 (CPU / wall): detector {det_ms:.2f} / {det_wall:.2f} ms,"
-          f" mesh {mesh_ms:.2f} / {mesh_wall:.2f} ms")
-    print(f"bare model time for this check (CPU / wall): {1000 * bare_s:.0f} / "
-          f"{1000 * bare_wall:.0f} ms ({1000 * bare_s / n:.1f} ms/frame)")
-    print(f"full analyze, median of {args.repeat} (CPU / wall): {1000 * analyze_s:.0f} / "
-          f"{1000 * analyze_wall:.0f} ms ({1000 * analyze_s / n:.1f} ms/frame, "
-          f"{n / analyze_s:.0f} frames/s on one core)")
+    print(
+        f"bare invoke, median of 200 (CPU / wall): detector {det_ms:.2f} / {det_wall:.2f} ms,"
+        f" mesh {mesh_ms:.2f} / {mesh_wall:.2f} ms"
+    )
+    print(
+        f"bare model time for this check (CPU / wall): {1000 * bare_s:.0f} / "
+        f"{1000 * bare_wall:.0f} ms ({1000 * bare_s / n:.1f} ms/frame)"
+    )
+    print(
+        f"full analyze, median of {args.repeat} (CPU / wall): {1000 * analyze_s:.0f} / "
+        f"{1000 * analyze_wall:.0f} ms ({1000 * analyze_s / n:.1f} ms/frame, "
+        f"{n / analyze_s:.0f} frames/s on one core)"
+    )
     verdict_ok = "met" if ratio < TARGET_RATIO else "NOT met"
-    print(f"overhead ratio analyze / bare models: {ratio:.2f}x "
-          f"(target < {TARGET_RATIO}x: {verdict_ok})")
-    print(f"peak memory: tracemalloc {peak / 2**20:.1f} MiB during analyze; "
-          f"process max RSS {maxrss_kb / 1024:.0f} MiB")
+    print(
+        f"overhead ratio analyze / bare models: {ratio:.2f}x "
+        f"(target < {TARGET_RATIO}x: {verdict_ok})"
+    )
+    print(
+        f"peak memory: tracemalloc {peak / 2**20:.1f} MiB during analyze; "
+        f"process max RSS {maxrss_kb / 1024:.0f} MiB"
+    )
     if args.profile:
         import cProfile
         import pstats

@@ -11,8 +11,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 ActionName = Literal[
-    "LookFront", "LookLeft", "LookRight", "LookUp", "LookDown",
-    "OpenMouth", "BlinkEye", "ShakeHead", "NodHead",
+    "LookFront",
+    "LookLeft",
+    "LookRight",
+    "LookUp",
+    "LookDown",
+    "OpenMouth",
+    "BlinkEye",
+    "ShakeHead",
+    "NodHead",
 ]
 
 

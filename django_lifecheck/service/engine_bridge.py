@@ -27,8 +27,7 @@ def load_engine() -> ModuleType:
         missing = [name for name in _REQUIRED if getattr(engine, name, None) is None]
     except ImportError as exc:
         raise EngineUnavailable(
-            f"The liveness engine cannot be imported ({exc}); "
-            "install django-lifecheck[engine]."
+            f"The liveness engine cannot be imported ({exc}); install django-lifecheck[engine]."
         ) from exc
     if missing:
         raise EngineUnavailable(

@@ -22,8 +22,7 @@ from django_lifecheck.engine.eval.scenarios import BONA_FIDE, EXPECTED, generate
 SEED = 3
 #: Scenarios per type with a 0 % APCER target, and bona fide ones.
 N = 2
-ZERO_APCER = ("static_photo", "planar_photo", "replay_out_of_sync", "wrong_order",
-              "virtual_camera")
+ZERO_APCER = ("static_photo", "planar_photo", "replay_out_of_sync", "wrong_order", "virtual_camera")
 #: Checked once each: the engine must answer them with their protocol code.
 OTHER = ("missing_action", "no_face", "two_faces")
 
@@ -146,8 +145,14 @@ def test_metrics_count_accepted_attacks_and_rejected_bona_fide():
     def o(label, code):
         return Outcome("x", label, code, "", *EXPECTED[label], 0.1, 10)
 
-    out = [o(BONA_FIDE, 200), o(BONA_FIDE, 202), o("static_photo", 200),
-           o("static_photo", 202), o("static_photo", 203), o("no_face", 203)]
+    out = [
+        o(BONA_FIDE, 200),
+        o(BONA_FIDE, 202),
+        o("static_photo", 200),
+        o("static_photo", 202),
+        o("static_photo", 203),
+        o("no_face", 203),
+    ]
     r = rates(out)
     assert (r[BONA_FIDE].errors, r[BONA_FIDE].total) == (1, 2)
     assert (r["static_photo"].errors, r["static_photo"].total) == (1, 3)

@@ -17,8 +17,19 @@ from .metrics import Outcome, Rate, rates, table, to_json
 from .scenarios import ATTACK_TYPES, BONA_FIDE, LABELS, Scenario, generate, iter_scenarios
 
 __all__ = [
-    "ATTACK_TYPES", "BONA_FIDE", "LABELS", "Outcome", "Rate", "Scenario", "evaluate",
-    "generate", "iter_scenarios", "rates", "run", "table", "to_json",
+    "ATTACK_TYPES",
+    "BONA_FIDE",
+    "LABELS",
+    "Outcome",
+    "Rate",
+    "Scenario",
+    "evaluate",
+    "generate",
+    "iter_scenarios",
+    "rates",
+    "run",
+    "table",
+    "to_json",
 ]
 
 
@@ -38,8 +49,16 @@ def evaluate(scenario: Scenario, config=None) -> Outcome:
         notes = {**scenario.notes, "error": str(exc)}
     secs = time.perf_counter() - t0
     return Outcome(
-        scenario.name, scenario.label, code, reason, scenario.expected_code,
-        scenario.expected_reason, secs, len(scenario.frames), notes, scores,
+        scenario.name,
+        scenario.label,
+        code,
+        reason,
+        scenario.expected_code,
+        scenario.expected_reason,
+        secs,
+        len(scenario.frames),
+        notes,
+        scores,
     )
 
 

@@ -42,8 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     outcomes = run(iter_scenarios(args.seed, n, labels), progress=progress)
     wall = time.perf_counter() - t0
-    print(f"django-lifecheck engine evaluation: seed {args.seed}, {n} scenarios per type, "
-          f"{wall:.0f} s including rendering")
+    print(
+        f"django-lifecheck engine evaluation: seed {args.seed}, {n} scenarios per type, "
+        f"{wall:.0f} s including rendering"
+    )
     print(table(outcomes))
     if args.json:
         text = to_json(outcomes, seed=args.seed, n=n, labels=list(labels))

@@ -106,9 +106,14 @@ def to_json(outcomes: list[Outcome], **meta) -> str:
         {
             "meta": meta,
             "rates": {
-                k: {"metric": "BPCER" if k == BONA_FIDE else "APCER", "rate": r.rate,
-                    "errors": r.errors, "total": r.total, "expected_code": r.expected_code,
-                    "verdicts": r.reasons}
+                k: {
+                    "metric": "BPCER" if k == BONA_FIDE else "APCER",
+                    "rate": r.rate,
+                    "errors": r.errors,
+                    "total": r.total,
+                    "expected_code": r.expected_code,
+                    "verdicts": r.reasons,
+                }
                 for k, r in rs.items()
             },
             "outcomes": [asdict(o) for o in outcomes],

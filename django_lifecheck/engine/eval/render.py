@@ -47,8 +47,41 @@ FRAME_W, FRAME_H = 640, 480
 
 #: MediaPipe face-mesh index sets (face_mesh_connections.py, eye/lip contours).
 FACE_OVAL = (
-    10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400,
-    377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67,
+    10,
+    338,
+    297,
+    332,
+    284,
+    251,
+    389,
+    356,
+    454,
+    323,
+    361,
+    288,
+    397,
+    365,
+    379,
+    378,
+    400,
+    377,
+    152,
+    148,
+    176,
+    149,
+    150,
+    136,
+    172,
+    58,
+    132,
+    93,
+    234,
+    127,
+    162,
+    21,
+    54,
+    103,
+    67,
     109,
 )
 # Eyelids, each list from the outer eye corner to the inner one, paired index by index.
@@ -359,8 +392,10 @@ class HeadRenderer:
             shifted[:, 2] += inv[:, 0] * bx0 + inv[:, 1] * by0
             head = np.asarray(
                 src._head_img.transform(
-                    (bx1 - bx0, by1 - by0), Image.AFFINE,
-                    tuple(float(c) for c in shifted.reshape(-1)), resample=Image.BILINEAR,
+                    (bx1 - bx0, by1 - by0),
+                    Image.AFFINE,
+                    tuple(float(c) for c in shifted.reshape(-1)),
+                    resample=Image.BILINEAR,
                 ),
                 dtype=np.float32,
             )
@@ -380,7 +415,11 @@ class HeadRenderer:
         return frame
 
     def _draw_lids(
-        self, frame: np.ndarray, open_: np.ndarray, closed: np.ndarray, col: np.ndarray,
+        self,
+        frame: np.ndarray,
+        open_: np.ndarray,
+        closed: np.ndarray,
+        col: np.ndarray,
         r: np.ndarray,
     ) -> None:
         """Upper eyelids lowered to the blink's margin (the landmarks the blink moved):
@@ -390,8 +429,11 @@ class HeadRenderer:
         h, w = frame.shape[:2]
         fw = self.src.face_width
         for (outer, inner), up0, up1, skin in zip(
-            ((33, 133), (263, 362)), (R_UPPER0, L_UPPER0), (R_UPPER1, L_UPPER1),
-            self.src.lid_colors, strict=True,
+            ((33, 133), (263, 362)),
+            (R_UPPER0, L_UPPER0),
+            (R_UPPER1, L_UPPER1),
+            self.src.lid_colors,
+            strict=True,
         ):
             crease = open_[list(up1), :2]
             top = crease + 0.7 * (crease - open_[list(up0), :2])
@@ -440,9 +482,7 @@ class HeadRenderer:
         local = p[:, :2] - (x0, y0)
         for t in idx.tolist():
             a, b, c = tri[t]
-            draw.polygon(
-                [tuple(local[a]), tuple(local[b]), tuple(local[c])], fill=t
-            )
+            draw.polygon([tuple(local[a]), tuple(local[b]), tuple(local[c])], fill=t)
         tid = np.asarray(ids, dtype=np.int32)
         ys, xs = np.nonzero(tid >= 0)
         if ys.size == 0:
@@ -474,8 +514,14 @@ class HeadRenderer:
 
 
 def plane_homography(
-    yaw: float, pitch: float, roll: float, scale: float, dx: float, dy: float,
-    size: tuple[int, int] = (FRAME_W, FRAME_H), distance: float = 700.0,
+    yaw: float,
+    pitch: float,
+    roll: float,
+    scale: float,
+    dx: float,
+    dy: float,
+    size: tuple[int, int] = (FRAME_W, FRAME_H),
+    distance: float = 700.0,
 ) -> np.ndarray:
     """3x3 homography taking a flat picture of ``size`` (its pixels) to the frame after
     the picture is rotated in 3D about its centre, scaled and shifted: the motion of a

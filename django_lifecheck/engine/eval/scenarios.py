@@ -68,15 +68,23 @@ OTHER_ACTIONS = ("OpenMouth", "BlinkEye")
 #: Pairs where one action contains the other (a shake includes a look left): a
 #: challenge with both cannot tell a wrong order from a right one, so none is drawn.
 _OVERLAPS = (
-    {"ShakeHead", "LookLeft"}, {"ShakeHead", "LookRight"},
-    {"NodHead", "LookUp"}, {"NodHead", "LookDown"},
+    {"ShakeHead", "LookLeft"},
+    {"ShakeHead", "LookRight"},
+    {"NodHead", "LookUp"},
+    {"NodHead", "LookDown"},
 )
 REAL_CAMERAS = (
-    "FaceTime HD Camera", "Integrated Camera (04f2:b6d9)", "HD Pro Webcam C920 (046d:082d)",
-    "USB2.0 HD UVC WebCam", "",
+    "FaceTime HD Camera",
+    "Integrated Camera (04f2:b6d9)",
+    "HD Pro Webcam C920 (046d:082d)",
+    "USB2.0 HD UVC WebCam",
+    "",
 )
 VIRTUAL_CAMERAS = (
-    "OBS Virtual Camera", "ManyCam Virtual Webcam", "XSplit VCam", "Snap Camera",
+    "OBS Virtual Camera",
+    "ManyCam Virtual Webcam",
+    "XSplit VCam",
+    "Snap Camera",
     "e2eSoft VCam",
 )
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
@@ -311,9 +319,7 @@ def action_motion(rng: np.random.Generator, action: str | None) -> Callable[[flo
         blinks = int(rng.integers(1, 3))
         starts = [delay + i * float(rng.uniform(500, 700)) for i in range(blinks)]
         close, hold, opn = rng.uniform(80, 120), rng.uniform(150, 250), rng.uniform(100, 150)
-        return lambda t: {
-            "blink": max(_envelope(t - s, close, hold, opn) for s in starts)
-        }
+        return lambda t: {"blink": max(_envelope(t - s, close, hold, opn) for s in starts)}
     return lambda t: {}
 
 
@@ -321,8 +327,10 @@ def sway(rng: np.random.Generator) -> Callable[[float], dict]:
     """Natural micro-motion: a few slow sinusoids per axis plus a tiny tremor."""
     axes = {"yaw": 1.5, "pitch": 1.2, "roll": 1.0, "dx": 3.0, "dy": 2.5}
     parts = {
-        k: [(a * rng.uniform(0.3, 0.7), rng.uniform(900, 4000), rng.uniform(0, 2 * math.pi))
-            for _ in range(3)]
+        k: [
+            (a * rng.uniform(0.3, 0.7), rng.uniform(900, 4000), rng.uniform(0, 2 * math.pi))
+            for _ in range(3)
+        ]
         for k, a in axes.items()
     }
 
@@ -343,8 +351,7 @@ def script(
     (default: the window's own prompt), plus sway and maybe one spontaneous blink."""
     performed = performed if performed is not None else [w[0] for w in windows]
     motions = [
-        (a, b, action_motion(rng, act))
-        for (_, a, b), act in zip(windows, performed, strict=True)
+        (a, b, action_motion(rng, act)) for (_, a, b), act in zip(windows, performed, strict=True)
     ]
     micro = sway(rng)
     spont = None
@@ -390,8 +397,11 @@ def _capture_setup(rng: np.random.Generator, identity: str | None = None) -> Cap
     light = Lighting(ambient, k_face, k_head=0.7 * k_face, k_background=k_face / 25)
     cam = Camera(rng, noise=float(rng.uniform(1.5, 3.5)), quality=int(rng.integers(75, 93)))
     return Capture(
-        HeadRenderer(src, light), cam, float(rng.uniform(0.75, 1.1)),
-        float(rng.uniform(20, 80)), float(rng.uniform(15, 20)),
+        HeadRenderer(src, light),
+        cam,
+        float(rng.uniform(0.75, 1.1)),
+        float(rng.uniform(20, 80)),
+        float(rng.uniform(15, 20)),
     )
 
 
@@ -515,6 +525,7 @@ def replay_out_of_sync(
             pool = protocol.DARK_COLORS if bright else protocol.BRIGHT_COLORS
             recorded.append(FlashStep(str(rng.choice(pool)), s.start_ms, s.end_ms))
     else:
+
         def bright(steps) -> list[bool]:
             return [x.color in protocol.BRIGHT_COLORS for x in steps]
 
@@ -526,8 +537,14 @@ def replay_out_of_sync(
                 break
     frames = render_bona_fide(rng, cap, challenge, windows, light_flash=tuple(recorded))
     return _scenario(
-        "replay_out_of_sync", challenge, frames, _client(rng), mode=mode, cap=cap,
-        variant=variant, recorded=[s.color for s in recorded],
+        "replay_out_of_sync",
+        challenge,
+        frames,
+        _client(rng),
+        mode=mode,
+        cap=cap,
+        variant=variant,
+        recorded=[s.color for s in recorded],
     )
 
 
@@ -577,8 +594,9 @@ def no_face(rng: np.random.Generator) -> Scenario:
         frames.append(
             Frame(cap.camera.shoot(img), t, color_at(challenge.flash, t), prompt_at(windows, t))
         )
-    return _scenario("no_face", challenge, frames, _client(rng), mode=mode, cap=cap,
-                     scene=scene_name)
+    return _scenario(
+        "no_face", challenge, frames, _client(rng), mode=mode, cap=cap, scene=scene_name
+    )
 
 
 def two_faces(rng: np.random.Generator) -> Scenario:
@@ -634,7 +652,12 @@ def virtual_camera(rng: np.random.Generator) -> Scenario:
         ]
     label = str(rng.choice(VIRTUAL_CAMERAS)) if variant in ("label", "both") else None
     return _scenario(
-        "virtual_camera", challenge, frames, _client(rng, label), mode=mode, cap=cap,
+        "virtual_camera",
+        challenge,
+        frames,
+        _client(rng, label),
+        mode=mode,
+        cap=cap,
         variant=variant,
     )
 
@@ -655,9 +678,12 @@ GENERATORS: dict[str, Callable[[np.random.Generator], Scenario]] = {
 def _scenario(label, challenge, frames, client, *, mode, cap, **notes) -> Scenario:
     code, reason = EXPECTED[label]
     notes = {
-        "mode": mode, "actions": list(challenge.actions), "identity": cap.renderer.src.name,
+        "mode": mode,
+        "actions": list(challenge.actions),
+        "identity": cap.renderer.src.name,
         "fps": round(cap.fps, 1),
-        "frames": len(frames), **notes,
+        "frames": len(frames),
+        **notes,
     }
     return Scenario("", label, challenge, frames, client, code, reason, notes)
 
