@@ -21,6 +21,7 @@ run: $(STAMP)
 ## Set up and run the whole test suite (browser tests included).
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## The fast tests on the other supported Django lines: 4.2 LTS (Python 3.10) and 6.0
