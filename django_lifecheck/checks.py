@@ -27,6 +27,7 @@ _PROCESS_LOCAL_CACHES = (
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
     """Validate ``LIFECHECK``: providers, default provider, modes, sandbox, caches."""
     from .providers import build_provider
+    from .providers.local import LocalProvider
     from .providers.sandbox import SandboxProvider
 
     problems: list = []
@@ -54,12 +55,15 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
             )
         )
 
+    local_aliases = []
     for alias in providers:
         try:
             provider = build_provider(alias)
         except ConfigurationError as exc:
             problems.append(Error(str(exc), id="lifecheck.E003"))
             continue
+        if isinstance(provider, LocalProvider):
+            local_aliases.append(alias)
         problems.extend(
             Error(message, id="lifecheck.E004") for message in provider.check_configuration()
         )
@@ -94,11 +98,6 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list:
             )
         )
 
-    local_aliases = [
-        alias
-        for alias, entry in providers.items()
-        if str(entry.get("BACKEND", "")).endswith("providers.local.LocalProvider")
-    ]
     if local_aliases and not conf.get("SERVICE_ENABLED"):
         problems.append(
             Error(

@@ -95,7 +95,7 @@ def start_check(
     the check in ``error`` (so nothing is lost) and re-raises for the caller to show.
     """
     chosen_actions, chosen_colors = challenge_for_mode(mode, actions, colors)
-    params = parse_init(return_url, ",".join(chosen_colors), ",".join(chosen_actions))
+    params = parse_init(return_url, chosen_colors, chosen_actions)
     backend = get_provider(provider)
     check = LivenessCheck.objects.create(
         user=user,
