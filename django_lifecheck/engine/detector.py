@@ -124,22 +124,21 @@ class FaceDetector:
         # Letterbox straight into the 128x128 input: resizing the frame to its share of
         # the square, then pasting it centred on black, is the same picture as padding
         # to a side x side square first and resizing that (what MediaPipe describes),
-        # at a third of the cost. reducing_gap lets Pillow shrink by whole factors in
-        # the JPEG-like box domain first: 0.7 ms instead of 1.6 ms for 640x480.
+        # at a third of the cost. reducing_gap=1 lets Pillow shrink by the largest
+        # whole factor with a box (area) average first, a better filter for a 5x
+        # shrink than bilinear and 0.25 ms instead of 1.6 ms for 640x480.
         nw = max(1, round(w * INPUT_SIZE / side))
         nh = max(1, round(h * INPUT_SIZE / side))
         ox, oy = (INPUT_SIZE - nw) // 2, (INPUT_SIZE - nh) // 2
         small = Image.new("RGB", (INPUT_SIZE, INPUT_SIZE))
-        small.paste(img.resize((nw, nh), Image.BILINEAR, reducing_gap=2.0), (ox, oy))
+        small.paste(img.resize((nw, nh), Image.BILINEAR, reducing_gap=1.0), (ox, oy))
         x = np.asarray(small, dtype=np.float32)[None] / 127.5 - 1.0
         # Input pixel (u, v) of the 128 square -> image ((u - ox) * sx, (v - oy) * sy).
         sx, sy = w / nw, h / nh
 
-        it = runtime.interpreter(MODEL)
-        it.set_tensor(it.get_input_details()[0]["index"], x)
-        it.invoke()
-        reg = it.get_tensor(runtime.output_by_size(it, 896 * 16))[0].astype(np.float64)
-        logits = it.get_tensor(runtime.output_by_size(it, 896))[0, :, 0].astype(np.float64)
+        reg_t, logits_t = runtime.run(MODEL, x, 896 * 16, 896)
+        reg = reg_t[0].astype(np.float64)
+        logits = logits_t[0, :, 0].astype(np.float64)
 
         scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -100.0, 100.0)))
         keep = scores >= self.min_score
