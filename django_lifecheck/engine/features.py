@@ -54,12 +54,15 @@ def skin_colour(rgb: np.ndarray, points: np.ndarray, face_width: float) -> np.nd
     return np.mean(means, axis=0) if means else np.full(3, np.nan)
 
 
-def background_colour(rgb: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+def background_colour(
+    rgb: np.ndarray, box: tuple[float, float, float, float], step: int = 4
+) -> np.ndarray:
     """Mean RGB beside and above the head (away from face, hair and shoulders).
 
     Uses the frame's upper part left and right of the face box widened by half a face,
-    or, when the face fills the width, the strip above the head. Sampled every 4th
-    pixel: a mean needs no more.
+    or, when the face fills the width, the strip above the head. Sampled every
+    ``step``-th pixel (1 for a thumbnail that is subsampled already): a mean needs no
+    more.
     """
     h, w = rgb.shape[:2]
     x0, y0, x1, y1 = box
@@ -67,13 +70,13 @@ def background_colour(rgb: np.ndarray, box: tuple[float, float, float, float]) -
     left, right = int(x0 - 0.5 * fw), int(x1 + 0.5 * fw)
     bottom = int(min(h, y1))
     parts = []
-    if left > 4 and bottom > 4:
-        parts.append(rgb[0:bottom:4, 0:left:4].reshape(-1, 3))
-    if right < w - 4 and bottom > 4:
-        parts.append(rgb[0:bottom:4, right:w:4].reshape(-1, 3))
+    if left > step and bottom > step:
+        parts.append(rgb[0:bottom:step, 0:left:step].reshape(-1, 3))
+    if right < w - step and bottom > step:
+        parts.append(rgb[0:bottom:step, right:w:step].reshape(-1, 3))
     top = int(y0 - 0.4 * fh)
-    if not parts and top > 4:
-        parts.append(rgb[0:top:4, ::4].reshape(-1, 3))
+    if not parts and top > step:
+        parts.append(rgb[0:top:step, ::step].reshape(-1, 3))
     if not parts:
         return np.full(3, np.nan)
     return np.concatenate(parts).mean(axis=0)
@@ -145,14 +148,26 @@ def measure(
     points: np.ndarray,
     features: FrameFeatures,
     crop: np.ndarray | None = None,
+    uv: np.ndarray | None = None,
+    frame_size: tuple[int, int] | None = None,
 ) -> FrameFeatures:
     """Fill ``features`` from the frame and its 468 landmarks (image pixels).
 
+    ``rgb`` is the frame, or, when ``frame_size`` gives the frame's (width, height), a
+    thumbnail of it subsampled by a whole factor: only the background colour, a mean
+    over a wide area, is read from it, so the pipeline hands a 4x nearest-neighbour
+    thumbnail (0.07 ms) instead of the full frame's pixels (0.2 ms).
+
     ``crop``: the mesh model's 192x192 input of this frame, when at hand; sharpness
     and brightness (used to pick the portrait) then come from it (see
-    :func:`crop_sharpness_and_brightness`) instead of a second resample of the frame.
+    :func:`crop_sharpness_and_brightness`) instead of a second resample of the frame,
+    and so does the skin colour when ``uv`` (the landmarks in crop pixels) is given.
     """
     h, w = rgb.shape[:2]
+    step = 1
+    if frame_size is not None:
+        step = max(1, round(frame_size[0] / w))
+        w, h = frame_size
     xy = points[:, :2]
     box = (
         float(xy[:, 0].min()),
@@ -173,10 +188,20 @@ def measure(
     f.ear_left = eye_aspect_ratio(points, LEFT_EYE)
     f.ear = (f.ear_right + f.ear_left) / 2
     f.mouth = mouth_openness(points)
-    f.skin = skin_colour(rgb, points, fw)
-    f.background = background_colour(rgb, box)
+    if crop is not None and uv is not None:
+        f.skin = skin_colour(crop, uv, float(uv[:, 0].max() - uv[:, 0].min()))
+    elif step == 1:
+        f.skin = skin_colour(rgb, points, fw)
+    else:
+        f.skin = skin_colour(rgb, points / step, fw / step)
+    if step == 1:
+        f.background = background_colour(rgb, box)
+    else:
+        f.background = background_colour(rgb, tuple(v / step for v in box), step=1)
     if crop is not None and crop.shape[0] >= 12:
         f.sharpness, f.brightness = crop_sharpness_and_brightness(crop)
-    else:
+    elif step == 1:
         f.sharpness, f.brightness = sharpness_and_brightness(rgb, box)
+    else:
+        f.sharpness, f.brightness = sharpness_and_brightness(rgb, tuple(v / step for v in box))
     return f

@@ -38,6 +38,9 @@ from .mesh import FaceTracker, confirmed_faces
 from .types import Challenge, ClientInfo, Frame, Verdict
 from .validate import validate
 
+#: Subsampling of the frame thumbnail (duplicates, background colour).
+THUMB_STEP = 4
+
 
 def _usable(f: FrameFeatures, cfg: EngineConfig) -> bool:
     return (
@@ -87,15 +90,19 @@ def analyze(
     multi = runs = 0
     for i, frame in enumerate(frames):
         img = decode_jpeg_image(frame.jpeg, cfg.max_frame_pixels, i)
-        rgb = np.asarray(img)  # one read-only copy for the pixel features
-        dups.add(frame.jpeg, passive.grey_thumbnail(rgb))
-        tf = tracker.process(img)  # crops straight from the Pillow image
+        # The frame's full pixels are never copied out of Pillow: the models crop from
+        # the image itself, the face measures come from the mesh crop, and the
+        # duplicate test and the background colour need only every 4th pixel.
+        thumb = passive.thumbnail(img, THUMB_STEP)
+        dups.add(frame.jpeg, passive.grey_thumbnail(thumb, step=1))
+        tf = tracker.process(img)
         f = FrameFeatures(index=i, t_ms=frame.t_ms, prompt=frame.prompt, color=frame.color)
         f.face_count = tf.face_count
         multi += tf.face_count >= 2
         runs += tf.detected
         if tf.mesh is not None:
-            measure(rgb, tf.mesh.points, f, tf.mesh.crop)
+            m = tf.mesh
+            measure(thumb, m.points, f, m.crop, m.uv, frame_size=img.size)
         f.usable = _usable(f, cfg)
         feats.append(f)
 

@@ -157,3 +157,29 @@ def test_detection_maps_back_through_the_letterbox(astronaut, window):
     )
     # eyes and nose (the ears and mouth move more with the content)
     assert np.allclose(got.keypoints[:3] + shift, ref.keypoints[:3], atol=5)
+
+
+def test_a_shrinking_crop_averages_fine_detail_instead_of_aliasing():
+    """1-px black/white stripes shrunk 2x: an area filter gives even grey; point
+    sampling (plain bilinear at pixel centres) would land on one colour and read
+    the stripes as a flat black or white face."""
+    from django_lifecheck.engine.mesh import INPUT_SIZE, Roi, crop
+
+    stripes = np.zeros((600, 600, 3), np.uint8)
+    stripes[:, ::2] = 255
+    out = np.asarray(crop(Image.fromarray(stripes), Roi(300.5, 300.5, 2.0 * INPUT_SIZE, 0.0)))
+    inner = out[8:-8, 8:-8].astype(float)
+    assert abs(inner.mean() - 127.5) < 10
+    assert inner.std() < 20
+
+
+def test_an_enlarging_crop_is_bilinear():
+    """A small face (ROI under 192 px) is enlarged smoothly: a horizontal ramp stays a
+    ramp with steps of one grey level (half the input step), not nearest-neighbour
+    blocks of two."""
+    from django_lifecheck.engine.mesh import INPUT_SIZE, Roi, crop
+
+    ramp = np.repeat(np.repeat(np.arange(0, 250, 2, dtype=np.uint8)[None, :, None], 125, 0), 3, 2)
+    out = np.asarray(crop(Image.fromarray(ramp), Roi(62.5, 62.5, INPUT_SIZE / 2, 0.0)))
+    row = out[96, 8:-8, 0].astype(int)
+    assert (np.diff(row) >= 0).all() and np.abs(np.diff(row)).max() <= 1

@@ -71,3 +71,26 @@ def test_sharpness_from_the_mesh_crop_matches_the_frame_measure(astronaut):
     # A blurred face is less sharp by the crop measure too.
     blurred = np.asarray(Image.fromarray(res.crop).filter(ImageFilter.GaussianBlur(2)))
     assert crop_sharpness_and_brightness(blurred)[0] < 0.5 * s_crop
+
+
+def test_the_pipeline_measures_match_the_full_frame_ones(astronaut):
+    """The pipeline reads skin from the mesh crop and the background from a 4x
+    thumbnail, never copying the whole frame: the colours the flash check correlates
+    must be those of the full frame."""
+    from django_lifecheck.engine.detector import FaceDetector
+    from django_lifecheck.engine.mesh import FaceMesh, roi_from_detection, roi_from_landmarks
+    from django_lifecheck.engine.passive import thumbnail
+
+    img = Image.fromarray(astronaut)
+    det = FaceDetector().detect(img)[0]
+    first = FaceMesh().landmarks(img, roi_from_detection(det))
+    res = FaceMesh().landmarks(img, roi_from_landmarks(first.points))
+    full = measure(astronaut, res.points, FrameFeatures(index=0, t_ms=0))
+    fast = measure(thumbnail(img, 4), res.points, FrameFeatures(0, 0), res.crop, res.uv, img.size)
+    assert (fast.face_width, fast.face_offset, fast.yaw) == (
+        full.face_width,
+        full.face_offset,
+        full.yaw,
+    )
+    assert np.abs(fast.skin - full.skin).max() < 4  # grey levels
+    assert np.abs(fast.background - full.background).max() < 4
