@@ -29,6 +29,7 @@ from ..models import ServiceToken, TokenState
 from ..protocol import Code, return_redirect_url
 from . import state
 from .challenge import token_status
+from .db_errors import DatabaseUnavailable, database_errors
 from .engine_bridge import engine_config, load_engine
 from .limits import LimitsUnavailable, throttle
 from .portrait import load_portrait
@@ -50,6 +51,9 @@ def refuse(error: str, status: int = 400) -> JsonResponse:
 def allow(method: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Like ``require_http_methods``, but the 405 is JSON like every other answer.
 
+    A database that cannot be reached (an outage, a restart) is a JSON 503: the page
+    tells the user to try again, instead of parsing Django's HTML 500 page.
+
     A body Django cannot parse (a multipart without a valid boundary, a negative
     Content-Length, a non-UTF-8 form, too many files or fields) is answered as JSON
     too, instead of Django's HTML 400 page: every view reads ``request.POST`` before it
@@ -64,11 +68,15 @@ def allow(method: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., 
                 response["Allow"] = method
                 return response
             try:
-                return view(request, *args, **kwargs)
+                with database_errors():
+                    return view(request, *args, **kwargs)
             except (RequestDataTooBig, TooManyFilesSent):
                 return refuse("The upload is too large or has too many files.")
             except (MultiPartParserError, BadRequest, TooManyFieldsSent):
                 return refuse("The request body could not be read.")
+            except DatabaseUnavailable:
+                # Logged by database_errors; the page shows "try again" on any 5xx.
+                return refuse("The service is temporarily unavailable.", 503)
 
         return wrapper
 

@@ -3,7 +3,8 @@
 CSRF-exempt (machine-to-machine, authenticated by the APPCODE header, no cookies).
 Protocol answers are HTTP 200 with the protocol's ``code`` in the JSON body, as the
 vendor does; a missing or unknown key is HTTP 401 with the gateway's headers (see
-:mod:`.auth`); a method other than POST is HTTP 405.
+:mod:`.auth`); a method other than POST is HTTP 405; a database outage is HTTP 503
+with the protocol's code 500 ("try again later").
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..models import ApiKey
 from ..protocol import Code, envelope
 from . import api
 from .auth import GATEWAY_BAD_APPCODE, AuthError, authenticate
+from .db_errors import DatabaseUnavailable, database_errors
 
 ApiCall = Callable[[ApiKey, object], api.Answer]
 
@@ -33,6 +35,16 @@ def json_answer(body: dict, status: int = 200, headers: dict | None = None) -> J
 
 
 def _call(request: HttpRequest, call: ApiCall) -> JsonResponse:
+    try:
+        with database_errors():
+            return _answer(request, call)
+    except DatabaseUnavailable:
+        # The protocol's "try again later" (code 500, which the jumdata client leaves
+        # pending) in its JSON envelope, on HTTP 503 for clients that read the status.
+        return json_answer(api.Answer(Code.MAINTENANCE).body(), 503, {"Retry-After": "5"})
+
+
+def _answer(request: HttpRequest, call: ApiCall) -> JsonResponse:
     if request.method != "POST":
         response = json_answer(
             envelope(Code.OTHER, data={"error": "Method not allowed; use POST."}), 405

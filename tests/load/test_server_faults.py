@@ -120,15 +120,16 @@ def test_worker_killed_during_analysis(stack: Stack, frames) -> None:
 
 
 def test_postgres_restarted_mid_run(stack: Stack, frames) -> None:
-    """Stop PostgreSQL while checks are in flight: requests fail at once with a 5xx
-    (none hangs, none half-writes), and after the restart everything recovers: pooled
-    connections are replaced, the worker is back, every check ends with one status."""
+    """Stop PostgreSQL while checks are in flight: requests fail at once with a 503 in
+    their own JSON (the protocol's code 500 for the API; none hangs, none half-writes),
+    and after the restart everything recovers: pooled connections are replaced, the
+    worker is back, every check ends with one status."""
     started = _checks(stack, "pg", 4)
     live = frames["live"]
     for s in started[:2]:
         assert upload(stack.base, s["token"], live[0]).status_code == 202
     client = stack.keys["client"]
-    outage: list[tuple[str, int, float]] = []
+    outage: list[tuple[str, int, object, float]] = []
     stack.pg_stop("fast")
     try:
         for name, call in [
@@ -139,11 +140,22 @@ def test_postgres_restarted_mid_run(stack: Stack, frames) -> None:
         ]:
             t0 = time.monotonic()
             response = call()
-            outage.append((name, response.status_code, time.monotonic() - t0))
+            seconds = time.monotonic() - t0
+            try:
+                body = response.json()
+            except ValueError:
+                body = response.text[:200]
+            outage.append((name, response.status_code, body, seconds))
     finally:
         stack.pg_start()
-    assert all(status >= 500 for _, status, _ in outage), outage
-    assert all(seconds < 10 for _, _, seconds in outage), outage
+    assert all(seconds < 10 for *_, seconds in outage), outage
+    answers = {name: (status, body) for name, status, body, _ in outage}
+    for name in ("init", "result"):
+        status, body = answers[name]
+        assert status == 503 and isinstance(body, dict) and body["code"] == 500, outage
+    for name in ("upload", "page"):
+        status, body = answers[name]
+        assert status == 503 and isinstance(body, dict) and body["ok"] is False, outage
 
     # Recovery: the first answer may need a reconnect; then every call succeeds.
     wait_until(

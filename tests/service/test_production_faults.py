@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_lifecheck.models import ServiceToken, TokenState
 from django_lifecheck.service import limits
 
-from .helpers import api_init, api_result, make_key
+from .helpers import api_init, api_result, face_jpeg, make_key, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +102,48 @@ def test_limits_fail_closed_when_the_cache_is_down(client, monkeypatch):
     assert api_result(client, plain, "whatever")["code"] == 500
     # An exempt key counts nothing, so it keeps working.
     assert api_init(client, exempt)["code"] == 200
+
+
+class _DatabaseDown:
+    """Every query fails the way a restarting server fails it, through Django's own
+    query path (``connection.execute_wrapper``); the real thing runs in tests/load."""
+
+    def __init__(self) -> None:
+        self.queries = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        from django.db import OperationalError
+
+        self.queries += 1
+        raise OperationalError("server closed the connection unexpectedly")
+
+
+def test_a_database_outage_is_the_protocols_try_again_later_not_an_html_page(client, caplog):
+    from django.db import connection
+
+    _, plain = make_key()
+    token = api_init(client, plain)["data"]["token"]
+    down = _DatabaseDown()
+    with connection.execute_wrapper(down):
+        init = client.post(
+            reverse("lifecheck:api-init"),
+            {"returnUrl": "https://example.com/back"},
+            HTTP_AUTHORIZATION=f"APPCODE {plain}",
+        )
+        result = client.post(
+            reverse("lifecheck:api-result"), {"token": token}, HTTP_AUTHORIZATION=f"APPCODE {plain}"
+        )
+        page = client.get(reverse("lifecheck:check-status"), {"token": token})
+        frames = upload(client, token, [face_jpeg()] * 3)
+    assert down.queries >= 4
+    for response in (init, result):
+        assert (response.status_code, response["Content-Type"]) == (503, "application/json")
+        assert response.json()["code"] == 500 and response["Retry-After"] == "5"
+    for response in (page, frames):
+        assert response.status_code == 503
+        assert response.json() == {"ok": False, "error": "The service is temporarily unavailable."}
+    assert "server closed the connection unexpectedly" in caplog.text
+    # Back up: the same token still works, nothing was half-done.
+    assert api_result(client, plain, token)["code"] == 201
+    after = upload(client, token, [face_jpeg()] * 3)
+    assert after.status_code == 202, after.content
