@@ -366,7 +366,7 @@ def test_raising_receiver_is_logged_and_flow_goes_on(
     check_passed.connect(broken, weak=False, dispatch_uid="test-broken-receiver")
     try:
         with (
-            caplog.at_level(logging.ERROR, logger="django_lifecheck.integrator"),
+            caplog.at_level(logging.ERROR),
             django_capture_on_commit_callbacks(execute=True),
         ):
             check, sandbox_url = start(user_client)
@@ -386,6 +386,11 @@ def test_raising_receiver_is_logged_and_flow_goes_on(
     assert len(records) == 1
     assert records[0].levelno == logging.ERROR and "check_passed" in records[0].getMessage()
     assert str(check.public_id) in records[0].getMessage()
+    # The traceback is logged once, by Django's send_robust, not twice.
+    tracebacks = [
+        r for r in caplog.records if r.exc_info and "receiver exploded" in str(r.exc_info[1])
+    ]
+    assert [r.name for r in tracebacks] == ["django.dispatch"]
 
 
 # -- pending and expiry ----------------------------------------------------------------
