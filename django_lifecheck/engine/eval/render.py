@@ -8,23 +8,29 @@ with an installable package, so the frames are rendered from a still photo.
 How a bona fide frame is made (:class:`HeadRenderer`):
 
 * the photo's 468 landmarks (x, y, z in pixels, from the engine's own mesh model) are
-  triangulated once (Delaunay on x, y) and used as texture coordinates;
+  triangulated once (Delaunay on x, y; the triangles the photo sees edge-on along the
+  outline are wound to face out of the head) and used as texture coordinates;
 * per frame the vertices are deformed (lower lip and jaw moved down for an open mouth,
-  the gap between the inner lips filled with a dark mouth colour), rotated by yaw /
-  pitch / roll about a head centre behind the face, shifted, projected with the
-  webcam's perspective, and every triangle is drawn back to front with an affine
-  texture warp (rasterised triangle ids + barycentric sampling in numpy);
+  the gap between the inner lips filled with a dark mouth colour), lifted to 3D by
+  undoing the webcam's perspective (the photo is a perspective view too, so the
+  neutral pose reproduces it exactly), rotated by yaw / pitch / roll about a head
+  centre behind the face, shifted, projected with the webcam's perspective, and every
+  triangle is drawn back to front with an affine texture warp (rasterised triangle
+  ids + barycentric sampling in numpy);
 * a blink moves the upper-eyelid landmarks down onto the lower lid (the ground truth,
   :meth:`HeadRenderer.landmarks`) and draws the lid: skin from above the crease down
   to the moved lid line, blended softly upward, with a dark lash line along it;
-* the rest of the head (hair, ears, neck) is **moved as a plane**: an affine map fitted
-  to the face outline carries it (a simplification: hair and ears do not turn in 3D);
-  the scene behind the head is the photo with the head region filled in, and stays
-  fixed;
+* the rest of the head (hair, ears, neck) is a **3D shell** joined to the mesh's rim
+  and turned with it (:meth:`FaceSource._setup_shell`): out to the photo's head
+  silhouette at the depth of the head centre, then around the back. Only what differs
+  from the wall is head (the wall seen between jaw and hair stays behind). The scene
+  behind the head is the photo with the head region filled in, and stays fixed;
+  the neck turns with the head (a simplification: a real neck twists less);
 * light: ``pixel = albedo * (ambient + k * screen_rgb * cos)``, with ``cos`` from the
   interpolated surface normal toward the screen (the screen sits by the camera),
-  ``k`` large on the face (near the screen), smaller on the hair plane, and about 1/25
-  of it on the background (inverse square of the distance);
+  ``k`` large on the face (near the screen), smaller on the hair, and about 1/25 of it
+  on the background (inverse square of the distance). The photo's pixels are the
+  albedo under the page's neutral grey at the angle the photo saw each surface;
 * the camera adds Gaussian noise and JPEG compression (:func:`encode`).
 
 Angle conventions of this module (raw, *unmirrored* camera frame, y down):
@@ -41,7 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 from scipy import ndimage
-from scipy.spatial import Delaunay
+from scipy.spatial import ConvexHull, Delaunay
 
 FRAME_W, FRAME_H = 640, 480
 
@@ -168,13 +174,6 @@ def _bilinear(img: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy
 
 
-def _affine_fit(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """Least-squares 2x3 affine with dst ~ A @ [src, 1]."""
-    a = np.hstack([src, np.ones((len(src), 1))])
-    sol, *_ = np.linalg.lstsq(a, dst, rcond=None)
-    return sol.T
-
-
 @dataclass(frozen=True)
 class Lighting:
     """Screen light on the subject: ``albedo * (ambient + k * screen * cos)``.
@@ -185,11 +184,20 @@ class Lighting:
 
     ambient: float = 0.8
     k_face: float = 0.35
-    k_head: float = 0.25  # hair / neck plane
+    k_head: float = 0.25  # hair / neck
     k_background: float = 0.014  # ~ k_face / 25: the wall is ~5x farther than the face
 
-    def gain(self, k: float, screen: np.ndarray, cos: np.ndarray | float) -> np.ndarray:
-        neutral = self.ambient + k * 0.6
+    def gain(
+        self,
+        k: float,
+        screen: np.ndarray,
+        cos: np.ndarray | float,
+        photo_cos: np.ndarray | float = 1.0,
+    ) -> np.ndarray:
+        """Light now over the light in the photo; ``photo_cos`` is the surface's cosine
+        toward the screen in the photo (a cheek the photo saw obliquely was already
+        darker there: only the change of angle darkens or brightens it)."""
+        neutral = self.ambient + k * 0.6 * np.asarray(photo_cos, np.float32)[..., None]
         return (self.ambient + k * screen * np.asarray(cos, np.float32)[..., None]) / neutral
 
 
@@ -207,26 +215,40 @@ class FaceSource:
         oval = self.lm[list(FACE_OVAL), :2]
         self.face_width = float(oval[:, 0].max() - oval[:, 0].min())
         self.face_height = float(oval[:, 1].max() - oval[:, 1].min())
-        self.tri = Delaunay(self.lm[:, :2]).simplices.astype(np.int32)
         # Head centre: behind the face by half its width (a head is ~ as deep as wide).
         self.center = np.array(
             [oval[:, 0].mean(), oval[:, 1].mean(), self.lm[:, 2].mean() + 0.5 * self.face_width]
         )
-        face_mask = _polygon_mask((h, w), oval)
-        # The head plane: an ellipse around the face, taller upward for the hair.
+        self.tri = self._triangulate()
+        # The mesh's rim: its outline in the photo (the convex hull of the landmarks,
+        # counter-clockwise), where the head shell joins it.
+        self.rim = ConvexHull(self.lm[:, :2]).vertices.astype(np.int32)
+        face_mask = _polygon_mask((h, w), self.lm[self.rim])
+        # The head: an ellipse around the face, taller upward for the hair.
         cx, cy = oval[:, 0].mean(), oval[:, 1].mean()
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
         rx, ry = 1.0 * self.face_width, 1.05 * self.face_height
         e = ((xx - cx) / rx) ** 2 + ((yy - (cy - 0.15 * self.face_height)) / ry) ** 2
         head = e < 1.0
-        self.head_alpha = np.clip((1.0 - e) / 0.25, 0, 1).astype(np.float32)
+        ellipse = np.clip((1.0 - e) / 0.25, 0, 1)
         grown = ndimage.binary_dilation(head, iterations=6)
         self.background = fill_holes(self.photo, grown)
-        self.head_plane = fill_holes(self.photo, ndimage.binary_dilation(face_mask, iterations=2))
-        self._head_rgba = np.dstack([self.head_plane, self.head_alpha * 255]).clip(0, 255)
-        self._head_img = Image.fromarray(self._head_rgba.astype(np.uint8), "RGBA")
-        ys, xs = np.nonzero(self.head_alpha > 0)
-        self.head_box = (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
+        # Within the ellipse, only what differs from the wall behind it is head: the
+        # wall seen between the jaw and the hair must not turn with the head.
+        diff = np.linalg.norm(self.photo - self.background, axis=2)
+        solid = ndimage.gaussian_filter(np.clip((diff - 20.0) / 30.0, 0, 1), 1.5)
+        near = ndimage.binary_dilation(face_mask, iterations=3)
+        self.head_alpha = (ellipse * np.maximum(solid, near)).astype(np.float32)
+        # The texture. Along its outline the photo sees the face edge-on, and where
+        # the wall shows between jaw and hair the outline's pixels are wall; a turn
+        # shows that surface, and it is skin: wall-coloured pixels near the outline
+        # take the colour of the skin just inside.
+        band = near & ~ndimage.binary_erosion(face_mask, iterations=6)
+        wall = band & (diff < 40.0)
+        skin = fill_holes(self.photo, wall | ~near, sigmas=(2, 4, 8, 16))
+        self.texture = self.photo.copy()
+        self.texture[wall] = skin[wall]
+        self._setup_shell(cx, cy - 0.15 * self.face_height, rx, ry)
         self._setup_expressions()
         # Eyelid skin colour: the skin below each eye (the lid itself has lashes on it).
         self.lid_colors = []
@@ -267,6 +289,102 @@ class FaceSource:
         lm[:, :2] = (lm[:, :2] - c0) * s + np.array(center)
         lm[:, 2] *= s
         return cls(arr, lm, name=name)
+
+    def _triangulate(self) -> np.ndarray:
+        """Delaunay triangles of the landmarks (x, y), all facing out of the head.
+
+        Delaunay on x, y winds every triangle the same way as seen by the camera,
+        which is the right side for the triangles the photo sees. Those it sees
+        edge-on (along the face outline, where the mesh runs straight back) have a
+        near-zero area there and their winding is arbitrary; a turn shows them, and
+        the wrong winding would cull them and open gaps in the near cheek. Their
+        outside is the one facing away from the head centre.
+        """
+        tri = Delaunay(self.lm[:, :2]).simplices.astype(np.int32)
+        p = self.lm
+        n = np.cross(p[tri[:, 1]] - p[tri[:, 0]], p[tri[:, 2]] - p[tri[:, 0]])
+        n *= -1.0 if np.median(n[:, 2]) > 0 else 1.0  # front-facing: n_z < 0
+        norm = np.maximum(np.linalg.norm(n, axis=1), 1e-9)
+        out = ((p[tri].mean(1) - self.center) * n).sum(1)
+        flip = (np.abs(n[:, 2]) < 0.3 * norm) & (out < 0)
+        tri[flip] = tri[flip][:, [0, 2, 1]]
+        return tri
+
+    # -- the head around the face ------------------------------------------------------
+
+    #: Shell rows in front, from the mesh rim (0) to the head's silhouette (1).
+    SHELL_FRONT = (0.0, 0.2, 0.4, 0.6, 0.75, 0.87, 0.95, 1.0)
+    #: Shell rows behind the silhouette: angle (degrees) around the head from it.
+    SHELL_BACK = (12.0, 25.0, 40.0, 55.0, 70.0)
+
+    def _setup_shell(self, ex: float, ey: float, rx: float, ry: float) -> None:
+        """The hair, ears and neck as a 3D shell that turns with the head.
+
+        Why: in a frontal photo the head around the face (hair, ears) lies at about
+        the depth of the neck's rotation axis, well behind the face. Turned, that part
+        moves *against* the nose (the near ear and hair come into view, the far ones
+        go behind the cheek); a flat layer fitted to the face outline moves with the
+        nose instead, which is what a smaller turn looks like.
+
+        Geometry: one ray per rim landmark, from the head ellipse's centre through the
+        landmark to the ellipse (the photo's head silhouette).
+
+        * Front rows, from the rim (the mesh's own boundary points, so the surfaces
+          share an edge and no gap opens between them when turned) to the
+          silhouette, textured by the photo (hair and ears; the wall seen through
+          is transparent): depth follows a quarter ellipse to the head centre's
+          depth at the silhouette (the widest section of a head, ~ as deep as wide,
+          is its middle), edge-on there as a round head.
+        * Back rows continue around the head over an ellipse as deep as the front
+          half (half a face width), textured with the hair just inside the
+          silhouette (the photo does not show the back of the head).
+        """
+        rim = self.lm[self.rim]
+        centre = np.array([ex, ey])
+        d = rim[:, :2] - centre
+        e = (d[:, 0] / rx) ** 2 + (d[:, 1] / ry) ** 2
+        self._sil = centre + d / np.sqrt(e)[:, None]  # (K, 2) silhouette points
+        self._shell_centre = centre
+        k = len(self.rim)
+        rows = len(self.SHELL_FRONT) + len(self.SHELL_BACK)
+        # Quads between ray i and i+1 (closed loop), rows j and j+1, as two triangles.
+        tri = []
+        for j in range(rows - 1):
+            for i in range(k):
+                a, b = j * k + i, j * k + (i + 1) % k
+                c, dd = a + k, b + k
+                tri += [(a, b, dd), (a, dd, c)]
+        self.shell_tri = np.array(tri, dtype=np.int32)
+        self.shell_frontal = self.shell_vertices(self.lm)
+        # Texture coordinates: the photo where each vertex is seen frontally; the
+        # back takes the hair just inside the silhouette.
+        front = self.shell_frontal[: k * len(self.SHELL_FRONT), :2]
+        back_uv = centre + 0.85 * (self._sil - centre)
+        self.shell_uv = np.vstack([front, *[back_uv] * len(self.SHELL_BACK)])
+        # Triangles whose texture is all wall (transparent) are never drawn: alpha
+        # on a grid of points in each, dilated by more than the grid's spacing.
+        g = [(i, j, 6 - i - j) for i in range(7) for j in range(7 - i)]
+        w = np.array(g, dtype=np.float64) / 6.0  # (28, 3) barycentric weights
+        uv = np.einsum("pk,tkc->tpc", w, self.shell_uv[self.shell_tri])
+        grown = ndimage.maximum_filter(self.head_alpha, size=15)
+        seen = _bilinear(grown[..., None], uv[..., 0].ravel(), uv[..., 1].ravel())
+        self.shell_opaque = seen.reshape(len(tri), -1).max(1) > 1e-3
+
+    def shell_vertices(self, lm: np.ndarray) -> np.ndarray:
+        """(rows * K, 3) shell vertices (frontal photo space) for landmarks ``lm``."""
+        rim = lm[self.rim]
+        zc = self.center[2]
+        out = []
+        for t in self.SHELL_FRONT:
+            xy = rim[:, :2] + t * (self._sil - rim[:, :2])
+            z = zc - (zc - rim[:, 2]) * math.sqrt(max(0.0, 1.0 - t * t))
+            out.append(np.column_stack([xy, z]))
+        depth = zc - self.lm[:, 2].mean()  # the head is as deep behind its centre
+        for a in self.SHELL_BACK:
+            ca, sa = math.cos(math.radians(a)), math.sin(math.radians(a))
+            xy = self._shell_centre + ca * (self._sil - self._shell_centre)
+            out.append(np.column_stack([xy, np.full(len(xy), zc + sa * depth)]))
+        return np.vstack(out)
 
     # -- expressions -------------------------------------------------------------------
 
@@ -326,7 +444,8 @@ class HeadRenderer:
     def __init__(self, source: FaceSource, lighting: Lighting | None = None) -> None:
         self.src = source
         self.light = lighting or Lighting()
-        # Camera distance in pixel units: a ~60 degree webcam at arm's length.
+        # Camera distance in pixel units (= the focal length in pixels): a ~50 degree
+        # (horizontal) webcam, the face ~55 cm away.
         self.distance = 4.0 * source.face_width
         self.mouth_color = np.array([70, 28, 30], dtype=np.float32)
         self._bg_cache: dict[str, np.ndarray] = {}
@@ -335,17 +454,32 @@ class HeadRenderer:
         t = source.tri
         n = np.cross(p[t[:, 1]] - p[t[:, 0]], p[t[:, 2]] - p[t[:, 0]])
         self._wind = -1.0 if np.median(n[:, 2]) > 0 else 1.0
+        p, t = source.shell_frontal, source.shell_tri
+        n = np.cross(p[t[:, 1]] - p[t[:, 0]], p[t[:, 2]] - p[t[:, 0]])
+        front_rows = (len(source.SHELL_FRONT) - 1) * len(source.rim) * 2
+        self._shell_wind = -1.0 if np.median(n[:front_rows, 2]) > 0 else 1.0
+        # How squarely the photo saw each vertex (the light already in its pixels).
+        self._face_cos0 = self._vertex_cos(self.project(Pose()), source.tri, self._wind)
+        self._shell_cos0 = self._vertex_cos(
+            self.project(Pose(), source.shell_frontal), source.shell_tri, self._shell_wind
+        )
 
     def project(self, pose: Pose, points: np.ndarray | None = None) -> np.ndarray:
         """3D vertices (N, 3) after pose, and their image x, y (columns 0, 1)."""
         src = self.src
-        v = src.lm if points is None else points
+        v = (src.lm if points is None else points).copy()
+        # The photo is itself a perspective view: its x, y are where the camera saw
+        # each point, so lift them back to 3D before turning the head (the inverse of
+        # the projection below): the neutral pose reproduces the photo exactly, and
+        # the near parts (nose) are not magnified twice.
+        z0 = src.lm[:, 2].mean()
+        lift = (self.distance + (v[:, 2] - z0)) / self.distance
+        v[:, :2] = src.center[:2] + (v[:, :2] - src.center[:2]) * lift[:, None]
         r = rotation(pose.yaw, pose.pitch, pose.roll)
         q = (v - src.center) @ r.T * pose.scale + src.center
         q[:, 0] += pose.dx
         q[:, 1] += pose.dy
-        # Perspective about the face centre depth: the neutral pose reproduces the photo.
-        z0 = src.lm[:, 2].mean()
+        # Perspective about the face centre depth.
         f = self.distance / (self.distance + (q[:, 2] - z0))
         out = q.copy()
         out[:, 0] = src.center[0] + pose.dx + (q[:, 0] - src.center[0] - pose.dx) * f
@@ -376,34 +510,10 @@ class HeadRenderer:
         # The mesh keeps its eyes open; a blink is an eyelid drawn over the eye below.
         verts = self.project(pose, src.deform(0.0, pose.mouth))
         r = rotation(pose.yaw, pose.pitch, pose.roll)
-        # Head plane (hair, ears, neck): affine fitted to the face outline's motion,
-        # warped and blended only inside its bounding box.
-        oval = list(FACE_OVAL)
-        inv = _affine_fit(verts[oval, :2], src.lm[oval, :2])
-        fwd = _affine_fit(src.lm[oval, :2], verts[oval, :2])
-        x0, y0, x1, y1 = src.head_box
-        corners = np.array([[x0, y0, 1], [x1, y0, 1], [x1, y1, 1], [x0, y1, 1]]) @ fwd.T
-        bx0 = max(int(np.floor(corners[:, 0].min())) - 2, 0)
-        by0 = max(int(np.floor(corners[:, 1].min())) - 2, 0)
-        bx1 = min(int(np.ceil(corners[:, 0].max())) + 3, frame.shape[1])
-        by1 = min(int(np.ceil(corners[:, 1].max())) + 3, frame.shape[0])
-        if bx1 > bx0 and by1 > by0:
-            shifted = inv.copy()
-            shifted[:, 2] += inv[:, 0] * bx0 + inv[:, 1] * by0
-            head = np.asarray(
-                src._head_img.transform(
-                    (bx1 - bx0, by1 - by0),
-                    Image.AFFINE,
-                    tuple(float(c) for c in shifted.reshape(-1)),
-                    resample=Image.BILINEAR,
-                ),
-                dtype=np.float32,
-            )
-            alpha = head[..., 3:] / 255.0
-            cos_plane = max(0.0, float(r[2, 2]))
-            lit = head[..., :3] * light.gain(light.k_head, col, cos_plane)
-            region = frame[by0:by1, bx0:bx1]
-            region[:] = region * (1 - alpha) + lit * alpha
+        # The head around the face (hair, ears, neck): a 3D shell posed like the face.
+        self._draw_shell(
+            frame, self.project(pose, src.shell_vertices(src.deform(0.0, pose.mouth))), col
+        )
 
         self._draw_mesh(frame, verts, col)
         if pose.mouth > 0.02:
@@ -459,24 +569,34 @@ class HeadRenderer:
             m = np.asarray(lash) > 127
             region[m] = region[m] * 0.35
 
-    def _draw_mesh(self, frame: np.ndarray, verts: np.ndarray, col: np.ndarray) -> None:
-        src = self.src
-        tri = src.tri
-        p = verts
+    @staticmethod
+    def _raster(
+        frame_shape: tuple[int, ...],
+        p: np.ndarray,
+        tri: np.ndarray,
+        wind: float,
+        keep: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, ...] | None:
+        """Visible pixels of a triangle mesh: front-facing triangles (winding as in the
+        frontal pose; only ``keep`` ones if given) painted far to near into an id image.
+        Returns the pixels' rows, columns, triangle ids and barycentric weights (b0,
+        b1, b2); ``None`` if nothing is visible."""
         e1 = p[tri[:, 1]] - p[tri[:, 0]]
         e2 = p[tri[:, 2]] - p[tri[:, 0]]
-        fn = np.cross(e1, e2) * self._wind
+        fn = np.cross(e1, e2) * wind
         area2 = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
         # Back-facing (winding flipped against the frontal mesh) or degenerate: skip.
         front = (fn[:, 2] < 0) & (np.abs(area2) > 1e-3)
+        if keep is not None:
+            front &= keep
         idx = np.nonzero(front)[0]
         idx = idx[np.argsort(-p[tri[idx]][:, :, 2].mean(1))]  # far first
         x0 = max(math.floor(p[:, 0].min()) - 1, 0)
         y0 = max(math.floor(p[:, 1].min()) - 1, 0)
-        x1 = min(math.ceil(p[:, 0].max()) + 2, frame.shape[1])
-        y1 = min(math.ceil(p[:, 1].max()) + 2, frame.shape[0])
-        if x1 <= x0 or y1 <= y0:
-            return
+        x1 = min(math.ceil(p[:, 0].max()) + 2, frame_shape[1])
+        y1 = min(math.ceil(p[:, 1].max()) + 2, frame_shape[0])
+        if x1 <= x0 or y1 <= y0 or idx.size == 0:
+            return None
         ids = Image.new("I", (x1 - x0, y1 - y0), -1)
         draw = ImageDraw.Draw(ids)
         local = p[:, :2] - (x0, y0)
@@ -486,7 +606,7 @@ class HeadRenderer:
         tid = np.asarray(ids, dtype=np.int32)
         ys, xs = np.nonzero(tid >= 0)
         if ys.size == 0:
-            return
+            return None
         t = tid[ys, xs]
         px = xs.astype(np.float64) + x0
         py = ys.astype(np.float64) + y0
@@ -499,18 +619,65 @@ class HeadRenderer:
         b1 = np.clip((rx * d2[:, 1] - ry * d2[:, 0]) / det, -0.2, 1.2)
         b2 = np.clip((d1[:, 0] * ry - d1[:, 1] * rx) / det, -0.2, 1.2)
         b0 = 1 - b1 - b2
-        uv = src.lm[:, :2]
-        u = b0 * uv[tri[t, 0], 0] + b1 * uv[tri[t, 1], 0] + b2 * uv[tri[t, 2], 0]
-        v = b0 * uv[tri[t, 0], 1] + b1 * uv[tri[t, 1], 1] + b2 * uv[tri[t, 2], 1]
-        albedo = _bilinear(src.photo, u, v)
-        # Smooth vertex normals for the cosine term (toward the screen = -z).
+        return ys + y0, xs + x0, t, b0, b1, b2
+
+    @staticmethod
+    def _interp(values: np.ndarray, tri: np.ndarray, t, b0, b1, b2) -> np.ndarray:
+        """Per-vertex ``values`` interpolated at pixels (barycentric)."""
+        return b0 * values[tri[t, 0]] + b1 * values[tri[t, 1]] + b2 * values[tri[t, 2]]
+
+    @staticmethod
+    def _vertex_cos(p: np.ndarray, tri: np.ndarray, wind: float) -> np.ndarray:
+        """Cosine of each vertex's smooth normal (the mean of its front-facing
+        triangles' normals) toward the screen (-z)."""
+        fn = np.cross(p[tri[:, 1]] - p[tri[:, 0]], p[tri[:, 2]] - p[tri[:, 0]]) * wind
+        front = fn[:, 2] < 0
         vn = np.zeros_like(p)
         for k in range(3):
             np.add.at(vn, tri[front, k], fn[front])
         vn /= np.maximum(np.linalg.norm(vn, axis=1, keepdims=True), 1e-9)
-        cz = -(b0 * vn[tri[t, 0], 2] + b1 * vn[tri[t, 1], 2] + b2 * vn[tri[t, 2], 2])
-        cos = np.clip(cz, 0.0, 1.0)
-        frame[ys + y0, xs + x0] = albedo * self.light.gain(self.light.k_face, col, cos)
+        return np.clip(-vn[:, 2], 0.0, 1.0)
+
+    @staticmethod
+    def _uv(uv: np.ndarray, tri: np.ndarray, t, b0, b1, b2) -> tuple[np.ndarray, np.ndarray]:
+        u = b0 * uv[tri[t, 0], 0] + b1 * uv[tri[t, 1], 0] + b2 * uv[tri[t, 2], 0]
+        v = b0 * uv[tri[t, 0], 1] + b1 * uv[tri[t, 1], 1] + b2 * uv[tri[t, 2], 1]
+        return u, v
+
+    def _draw_shell(self, frame: np.ndarray, verts: np.ndarray, col: np.ndarray) -> None:
+        """The head shell (hair, ears, neck) over the backdrop, with its soft edge."""
+        src = self.src
+        hit = self._raster(frame.shape, verts, src.shell_tri, self._shell_wind, src.shell_opaque)
+        if hit is None:
+            return
+        u, v = self._uv(src.shell_uv, src.shell_tri, *hit[2:])
+        alpha = _bilinear(src.head_alpha[..., None], u, v)
+        seen = alpha[:, 0] > 1e-3  # the wall seen through: skip it
+        ys, xs, t, b0, b1, b2 = (a[seen] for a in hit)
+        rgb = _bilinear(src.texture, u[seen], v[seen])
+        gain = self._gain(verts, src.shell_tri, self._shell_wind, self._shell_cos0, t, b0, b1, b2)
+        lit = rgb * self.light.gain(self.light.k_head, col, *gain)
+        frame[ys, xs] = frame[ys, xs] * (1 - alpha[seen]) + lit * alpha[seen]
+
+    def _draw_mesh(self, frame: np.ndarray, verts: np.ndarray, col: np.ndarray) -> None:
+        """The face mesh, opaque, over the shell (a convex head: the face is in front)."""
+        src = self.src
+        hit = self._raster(frame.shape, verts, src.tri, self._wind)
+        if hit is None:
+            return
+        ys, xs, t, b0, b1, b2 = hit
+        u, v = self._uv(src.lm[:, :2], src.tri, t, b0, b1, b2)
+        gain = self._gain(verts, src.tri, self._wind, self._face_cos0, t, b0, b1, b2)
+        frame[ys, xs] = _bilinear(src.texture, u, v) * self.light.gain(
+            self.light.k_face, col, *gain
+        )
+
+    def _gain(
+        self, verts: np.ndarray, tri: np.ndarray, wind: float, photo_cos: np.ndarray, t, b0, b1, b2
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per-pixel cosines toward the screen: now, and when the photo was taken."""
+        cos = self._interp(self._vertex_cos(verts, tri, wind), tri, t, b0, b1, b2)
+        return cos, self._interp(photo_cos, tri, t, b0, b1, b2)
 
 
 def plane_homography(
