@@ -51,6 +51,25 @@ def _usable(f: FrameFeatures, cfg: EngineConfig) -> bool:
     )
 
 
+def _rigid(usable: list[FrameFeatures], cfg: EngineConfig) -> list[FrameFeatures]:
+    """The frames whose face has its usual shape: eyes as open as the user's median
+    (``blink_open_ratio``) and mouth no more than half an ``OpenMouth`` above it.
+
+    The planar test asks whether the landmarks move like one rigid plane; a face that
+    deforms (a blink, an open mouth) moves them in a way no rigid motion explains,
+    flat or not, and a blink also reads as a few degrees of pitch. Such frames say
+    nothing about flatness, so they are left out of it. A photo never deforms: it
+    loses no frame here.
+    """
+    ear = float(np.median([f.ear for f in usable]))
+    mouth = float(np.median([f.mouth for f in usable]))
+    return [
+        f
+        for f in usable
+        if f.ear >= cfg.blink_open_ratio * ear and f.mouth <= mouth + cfg.mouth_open_delta / 2
+    ]
+
+
 def analyze(
     challenge: Challenge,
     frames: Sequence[Frame],
@@ -130,12 +149,14 @@ def analyze(
     n_used = len(usable)
 
     # 4. Passive liveness.
-    pts = [f.points for f in usable]
-    motion = passive.micro_motion(pts)
-    poses = np.array([[f.yaw, f.pitch] for f in usable])
+    motion = passive.micro_motion([f.points for f in usable])
+    rigid = _rigid(usable, cfg)
+    poses = np.array([[f.yaw, f.pitch] for f in rigid])
     med = np.median(poses, axis=0)
     ref = int(np.argmin(np.abs(poses - med).sum(axis=1)))
-    ratio, change, evid = passive.planar_evidence(pts, ref, cfg.planar_min_change)
+    ratio, change, evid = passive.planar_evidence(
+        [f.points for f in rigid], ref, cfg.planar_min_change
+    )
     scores.update(
         motion=motion, planar_ratio=ratio, planar_change=change, planar_frames=float(evid)
     )

@@ -170,3 +170,24 @@ def test_engine_imports_no_django():
         "assert not [m for m in sys.modules if m.split('.')[0] == 'django'], 'django imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_planar_test_leaves_out_frames_where_the_face_deforms():
+    """Blinks and an open mouth move the landmarks in a way no rigid motion explains
+    (and a blink reads as a few degrees of pitch): those frames are not evidence about
+    flatness. A photo, which never deforms, keeps every frame."""
+    from django_lifecheck.engine.features import FrameFeatures
+    from django_lifecheck.engine.pipeline import _rigid
+
+    cfg = EngineConfig()
+
+    def frame(i: int, ear: float, mouth: float) -> FrameFeatures:
+        return FrameFeatures(index=i, t_ms=50 * i, face=True, usable=True, ear=ear, mouth=mouth)
+
+    live = [frame(i, 0.32, 0.05) for i in range(10)]
+    live[3].ear = live[4].ear = 0.2  # a blink
+    live[5].ear = 0.29  # reopening: 0.91 of the median, open enough
+    live[7].mouth = 0.05 + 0.6 * cfg.mouth_open_delta  # the mouth opening
+    assert [f.index for f in _rigid(live, cfg)] == [0, 1, 2, 5, 6, 8, 9]
+    photo = [frame(i, 0.3, 0.1) for i in range(10)]
+    assert _rigid(photo, cfg) == photo
