@@ -52,22 +52,31 @@ def _usable(f: FrameFeatures, cfg: EngineConfig) -> bool:
 
 
 def _rigid(usable: list[FrameFeatures], cfg: EngineConfig) -> list[FrameFeatures]:
-    """The frames whose face has its usual shape: eyes as open as the user's median
-    (``blink_open_ratio``) and mouth no more than half an ``OpenMouth`` above it.
+    """The frames without a blink, for the planar test.
 
-    The planar test asks whether the landmarks move like one rigid plane; a face that
-    deforms (a blink, an open mouth) moves them in a way no rigid motion explains,
-    flat or not, and a blink also reads as a few degrees of pitch. Such frames say
-    nothing about flatness, so they are left out of it. A photo never deforms: it
-    loses no frame here.
+    The planar test asks whether the landmarks move like one rigid plane; closing
+    eyes deform the face in a way no rigid motion explains, flat or not, and read as
+    a few degrees of pitch: on a still head, blink frames gave planar ratios of
+    0.4-0.6, a flat picture's. They say nothing about flatness and are left out: eyes
+    narrower than ``blink_open_ratio`` of the user's median while the head is within
+    ``blink_max_pose_change`` of its median pose.
+
+    Only blinks: a photo turned in front of the camera reads a higher "mouth
+    openness" (its mouth foreshortens in width, not height), so a mouth rule would
+    drop the photo's best evidence. A photo tilted far back reads narrower eyes, but
+    mostly with a large change of pose, so it keeps those frames (the mesh reads a
+    photo's pose compressed: on the eval, one tilted photo lost one of its seven
+    evidence frames, and was still refused at a planar ratio of 0.34).
     """
     ear = float(np.median([f.ear for f in usable]))
-    mouth = float(np.median([f.mouth for f in usable]))
-    return [
-        f
-        for f in usable
-        if f.ear >= cfg.blink_open_ratio * ear and f.mouth <= mouth + cfg.mouth_open_delta / 2
-    ]
+    yaw = float(np.median([f.yaw for f in usable]))
+    pitch = float(np.median([f.pitch for f in usable]))
+
+    def blinking(f: FrameFeatures) -> bool:
+        still = max(abs(f.yaw - yaw), abs(f.pitch - pitch)) <= cfg.blink_max_pose_change
+        return still and f.ear < cfg.blink_open_ratio * ear
+
+    return [f for f in usable if not blinking(f)]
 
 
 def analyze(

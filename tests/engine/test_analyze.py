@@ -172,22 +172,29 @@ def test_engine_imports_no_django():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_the_planar_test_leaves_out_frames_where_the_face_deforms():
-    """Blinks and an open mouth move the landmarks in a way no rigid motion explains
-    (and a blink reads as a few degrees of pitch): those frames are not evidence about
-    flatness. A photo, which never deforms, keeps every frame."""
+def test_the_planar_test_leaves_out_blink_frames():
+    """Closing eyes move the landmarks in a way no rigid motion explains (and read as
+    a few degrees of pitch): blink frames are not evidence about flatness. Narrowed
+    eyes with a large change of pose (looking down, a photo tilted back), an open
+    mouth, or a photo turned (its eye and mouth ratios rise) stay in."""
     from django_lifecheck.engine.features import FrameFeatures
     from django_lifecheck.engine.pipeline import _rigid
 
     cfg = EngineConfig()
 
-    def frame(i: int, ear: float, mouth: float) -> FrameFeatures:
-        return FrameFeatures(index=i, t_ms=50 * i, face=True, usable=True, ear=ear, mouth=mouth)
+    def frame(i: int, ear: float = 0.32, mouth: float = 0.05, pitch: float = -8.0):
+        return FrameFeatures(
+            index=i, t_ms=50 * i, face=True, usable=True, ear=ear, mouth=mouth, pitch=pitch
+        )
 
-    live = [frame(i, 0.32, 0.05) for i in range(10)]
+    live = [frame(i) for i in range(10)]
     live[3].ear = live[4].ear = 0.2  # a blink
     live[5].ear = 0.29  # reopening: 0.91 of the median, open enough
-    live[7].mouth = 0.05 + 0.6 * cfg.mouth_open_delta  # the mouth opening
-    assert [f.index for f in _rigid(live, cfg)] == [0, 1, 2, 5, 6, 8, 9]
-    photo = [frame(i, 0.3, 0.1) for i in range(10)]
+    live[6].ear, live[6].pitch = 0.22, -30.0  # looking down
+    live[7].mouth = 0.5  # the mouth open
+    assert [f.index for f in _rigid(live, cfg)] == [0, 1, 2, 5, 6, 7, 8, 9]
+
+    photo = [frame(i, 0.3, 0.2) for i in range(10)]
+    photo[2].ear, photo[2].mouth = 0.35, 0.3  # turned 30 degrees
+    photo[3].ear, photo[3].pitch = 0.24, -30.0  # tilted back
     assert _rigid(photo, cfg) == photo
