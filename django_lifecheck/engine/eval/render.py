@@ -449,20 +449,23 @@ class HeadRenderer:
         self.distance = 4.0 * source.face_width
         self.mouth_color = np.array([70, 28, 30], dtype=np.float32)
         self._bg_cache: dict[str, np.ndarray] = {}
-        # Triangle winding of the frontal mesh: normals must face the camera.
-        p = source.lm
-        t = source.tri
-        n = np.cross(p[t[:, 1]] - p[t[:, 0]], p[t[:, 2]] - p[t[:, 0]])
-        self._wind = -1.0 if np.median(n[:, 2]) > 0 else 1.0
-        p, t = source.shell_frontal, source.shell_tri
-        n = np.cross(p[t[:, 1]] - p[t[:, 0]], p[t[:, 2]] - p[t[:, 0]])
+        # Triangle winding of the frontal meshes: normals must face the camera (for the
+        # shell, judged on its front rows: its back faces away).
+        self._wind = self._winding(source.lm, source.tri)
         front_rows = (len(source.SHELL_FRONT) - 1) * len(source.rim) * 2
-        self._shell_wind = -1.0 if np.median(n[:front_rows, 2]) > 0 else 1.0
+        self._shell_wind = self._winding(source.shell_frontal, source.shell_tri[:front_rows])
         # How squarely the photo saw each vertex (the light already in its pixels).
         self._face_cos0 = self._vertex_cos(self.project(Pose()), source.tri, self._wind)
         self._shell_cos0 = self._vertex_cos(
             self.project(Pose(), source.shell_frontal), source.shell_tri, self._shell_wind
         )
+
+    @staticmethod
+    def _winding(p: np.ndarray, tri: np.ndarray) -> float:
+        """-1 or 1: the sign that makes the (mostly camera-facing) triangles' normals
+        point toward the camera."""
+        n = np.cross(p[tri[:, 1]] - p[tri[:, 0]], p[tri[:, 2]] - p[tri[:, 0]])
+        return -1.0 if np.median(n[:, 2]) > 0 else 1.0
 
     def project(self, pose: Pose, points: np.ndarray | None = None) -> np.ndarray:
         """3D vertices (N, 3) after pose, and their image x, y (columns 0, 1)."""
@@ -508,12 +511,11 @@ class HeadRenderer:
             frame = background * light.gain(light.k_background, col, 1.0)
 
         # The mesh keeps its eyes open; a blink is an eyelid drawn over the eye below.
-        verts = self.project(pose, src.deform(0.0, pose.mouth))
+        deformed = src.deform(0.0, pose.mouth)
+        verts = self.project(pose, deformed)
         r = rotation(pose.yaw, pose.pitch, pose.roll)
         # The head around the face (hair, ears, neck): a 3D shell posed like the face.
-        self._draw_shell(
-            frame, self.project(pose, src.shell_vertices(src.deform(0.0, pose.mouth))), col
-        )
+        self._draw_shell(frame, self.project(pose, src.shell_vertices(deformed)), col)
 
         self._draw_mesh(frame, verts, col)
         if pose.mouth > 0.02:
@@ -638,11 +640,10 @@ class HeadRenderer:
         vn /= np.maximum(np.linalg.norm(vn, axis=1, keepdims=True), 1e-9)
         return np.clip(-vn[:, 2], 0.0, 1.0)
 
-    @staticmethod
-    def _uv(uv: np.ndarray, tri: np.ndarray, t, b0, b1, b2) -> tuple[np.ndarray, np.ndarray]:
-        u = b0 * uv[tri[t, 0], 0] + b1 * uv[tri[t, 1], 0] + b2 * uv[tri[t, 2], 0]
-        v = b0 * uv[tri[t, 0], 1] + b1 * uv[tri[t, 1], 1] + b2 * uv[tri[t, 2], 1]
-        return u, v
+    @classmethod
+    def _uv(cls, uv: np.ndarray, tri: np.ndarray, *hit) -> tuple[np.ndarray, np.ndarray]:
+        """Texture coordinates at the pixels (``hit``: t, b0, b1, b2)."""
+        return cls._interp(uv[:, 0], tri, *hit), cls._interp(uv[:, 1], tri, *hit)
 
     def _draw_shell(self, frame: np.ndarray, verts: np.ndarray, col: np.ndarray) -> None:
         """The head shell (hair, ears, neck) over the backdrop, with its soft edge."""
