@@ -188,20 +188,15 @@ def measure(
     f.ear_left = eye_aspect_ratio(points, LEFT_EYE)
     f.ear = (f.ear_right + f.ear_left) / 2
     f.mouth = mouth_openness(points)
+    # The face box in ``rgb``'s pixels; the background is sampled every 4th frame pixel.
+    rgb_box = (box[0] / step, box[1] / step, box[2] / step, box[3] / step)
     if crop is not None and uv is not None:
         f.skin = skin_colour(crop, uv, float(uv[:, 0].max() - uv[:, 0].min()))
-    elif step == 1:
-        f.skin = skin_colour(rgb, points, fw)
     else:
         f.skin = skin_colour(rgb, points / step, fw / step)
-    if step == 1:
-        f.background = background_colour(rgb, box)
-    else:
-        f.background = background_colour(rgb, tuple(v / step for v in box), step=1)
+    f.background = background_colour(rgb, rgb_box, step=max(1, 4 // step))
     if crop is not None and crop.shape[0] >= 12:
         f.sharpness, f.brightness = crop_sharpness_and_brightness(crop)
-    elif step == 1:
-        f.sharpness, f.brightness = sharpness_and_brightness(rgb, box)
     else:
-        f.sharpness, f.brightness = sharpness_and_brightness(rgb, tuple(v / step for v in box))
+        f.sharpness, f.brightness = sharpness_and_brightness(rgb, rgb_box)
     return f
