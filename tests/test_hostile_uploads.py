@@ -36,7 +36,7 @@ from django_lifecheck.service.upload import (
     MAX_TIME_MS,
     UPLOAD_OVERHEAD_BYTES,
 )
-from tests.service.helpers import frame_files, jpeg_bytes, make_key
+from tests.service.helpers import frame_files, jpeg_bytes, make_key, meta_for
 
 pytestmark = pytest.mark.django_db
 
@@ -110,24 +110,6 @@ def lifecheck(**overrides: Any):
 
 
 # -- helpers --------------------------------------------------------------------------------
-
-
-def meta_for(token: ServiceToken, count: int) -> dict[str, Any]:
-    """A meta that matches ``token``'s challenge for ``count`` frames."""
-    flash, start = [], 0
-    for step in token.flash:
-        flash.append({"color": step["color"], "start": start, "end": start + step["duration_ms"]})
-        start += step["duration_ms"]
-    frames = [
-        {
-            "t": i * 80,
-            "color": token.flash[i % len(token.flash)]["color"],
-            "prompt": token.actions[i % len(token.actions)],
-        }
-        for i in range(count)
-    ]
-    client = {"camera_label": "cam", "user_agent": "pytest", "width": 640, "height": 480}
-    return {"frames": frames, "flash": flash, "client": client}
 
 
 def post(client, token: ServiceToken, frames: list[bytes], meta: Any = None, **extra):

@@ -26,7 +26,7 @@ from django_lifecheck.models import ServiceFrame, ServiceToken, TokenState
 from django_lifecheck.service import upload as upload_module
 from django_lifecheck.service.api import init as api_init
 from django_lifecheck.service.upload import UploadError, parse_upload
-from tests.service.helpers import frame_files, jpeg_bytes, make_key
+from tests.service.helpers import frame_files, jpeg_bytes, make_key, meta_for
 
 FAST = settings(max_examples=150, deadline=None, database=None)
 VIEW = settings(
@@ -78,24 +78,6 @@ odd_value = st.one_of(
 )
 
 
-def valid_meta(token: ServiceToken, count: int) -> dict[str, Any]:
-    """A meta that matches ``token``'s challenge (flash as drawn, prompts asked)."""
-    flash, start = [], 0
-    for step in token.flash:
-        flash.append({"color": step["color"], "start": start, "end": start + step["duration_ms"]})
-        start += step["duration_ms"]
-    frames = [
-        {
-            "t": i * 80,
-            "color": token.flash[i % len(token.flash)]["color"] if token.flash else None,
-            "prompt": token.actions[i % len(token.actions)] if token.actions else None,
-        }
-        for i in range(count)
-    ]
-    client = {"camera_label": "cam", "user_agent": "fuzz", "width": 640, "height": 480}
-    return {"frames": frames, "flash": flash, "client": client}
-
-
 @st.composite
 def mutated_meta(draw, token: ServiceToken, count: int) -> str:
     """The JSON text of a valid meta with 0-3 random mutations (or plain garbage)."""
@@ -104,7 +86,7 @@ def mutated_meta(draw, token: ServiceToken, count: int) -> str:
         return draw(st.text(max_size=60))
     if shape == "json":
         return json.dumps(draw(any_json))
-    meta = valid_meta(token, count)
+    meta = meta_for(token, count)
     for _ in range(draw(st.sampled_from([0, 0, 1, 1, 2, 3]))):
         where = draw(st.sampled_from(["root", "frame", "flash", "client", "frames_len"]))
         if where == "root":
@@ -226,7 +208,7 @@ def test_timestamps_are_accepted_only_when_finite_ordered_and_in_range(values):
 def test_any_json_value_in_any_field_is_accepted_or_refused_cleanly(challenge, part, field, value):
     """One field of an otherwise valid meta set to any JSON value: UploadError or fine."""
     token = CHALLENGES[challenge]
-    meta = valid_meta(token, 2)
+    meta = meta_for(token, 2)
     target = meta[part]
     if isinstance(target, list):
         if not target:

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
-from django_lifecheck.models import ApiKey
+from django_lifecheck.models import ApiKey, ServiceToken
 
 
 def make_key(name: str = "acme", **fields) -> tuple[ApiKey, str]:
@@ -50,6 +50,26 @@ def face_jpeg(quality: int = 85) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=quality)
     return buffer.getvalue()
+
+
+def meta_for(token: ServiceToken, count: int, **changes) -> dict:
+    """A meta that matches ``token``'s challenge: flash steps as drawn, prompts valid."""
+    flash, start = [], 0
+    for step in token.flash:
+        flash.append({"color": step["color"], "start": start, "end": start + step["duration_ms"]})
+        start += step["duration_ms"]
+    frames = []
+    for i in range(count):
+        color = token.flash[i % len(token.flash)]["color"] if token.flash else None
+        prompt = token.actions[i % len(token.actions)] if token.actions else None
+        frames.append({"t": i * 80, "color": color, "prompt": prompt})
+    meta = {
+        "frames": frames,
+        "flash": flash,
+        "client": {"camera_label": "cam", "user_agent": "pytest", "width": 640, "height": 480},
+    }
+    meta.update(changes)
+    return meta
 
 
 def frame_files(frames: list[bytes]) -> list[io.BytesIO]:

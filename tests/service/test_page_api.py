@@ -22,7 +22,7 @@ from django_lifecheck.service import portrait, state
 from django_lifecheck.service.api import init as api_init_call
 from django_lifecheck.service.challenge import page_state
 
-from .helpers import api_result, frame_files, jpeg_bytes, upload
+from .helpers import api_result, frame_files, jpeg_bytes, meta_for, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -36,26 +36,6 @@ def new_token(api_key, **form) -> ServiceToken:
 
 def lifecheck(**overrides):
     return override_settings(LIFECHECK={**settings.LIFECHECK, **overrides})
-
-
-def meta_for(token: ServiceToken, count: int, **changes) -> dict:
-    """A meta that matches ``token``'s challenge: flash steps as drawn, prompts valid."""
-    flash, start = [], 0
-    for step in token.flash:
-        flash.append({"color": step["color"], "start": start, "end": start + step["duration_ms"]})
-        start += step["duration_ms"]
-    frames = []
-    for i in range(count):
-        color = token.flash[i % len(token.flash)]["color"] if token.flash else None
-        prompt = token.actions[i % len(token.actions)] if token.actions else None
-        frames.append({"t": i * 80, "color": color, "prompt": prompt})
-    meta = {
-        "frames": frames,
-        "flash": flash,
-        "client": {"camera_label": "cam", "user_agent": "pytest", "width": 640, "height": 480},
-    }
-    meta.update(changes)
-    return meta
 
 
 def assert_unchanged(token: ServiceToken) -> None:
