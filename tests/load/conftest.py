@@ -242,6 +242,14 @@ class Stack:
             raise RuntimeError(f"driver {command} failed:\n{done.stderr[-4000:]}")
         return json.loads(done.stdout.strip().splitlines()[-1])
 
+    def start_checks(self, prefix: str, n: int) -> list[dict]:
+        """``n`` new users ``prefix-0``... each with a started BlinkEye check, pending."""
+        names = [f"{prefix}-{i}" for i in range(n)]
+        self.driver("users", {"names": names, "password": PASSWORD})
+        started = self.driver("start", {"users": names, "actions": ["BlinkEye"], "base": self.base})
+        assert all(s.get("status") == "pending" for s in started), started
+        return started
+
     def gunicorn_start(self) -> None:
         env = {
             **self.env,

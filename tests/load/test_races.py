@@ -25,14 +25,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.load]
 STAGGER = 0.4
 
 
-def _checks(stack: Stack, prefix: str, n: int) -> list[dict]:
-    names = [f"{prefix}-{i}" for i in range(n)]
-    stack.driver("users", {"names": names, "password": PASSWORD})
-    started = stack.driver("start", {"users": names, "actions": ["BlinkEye"], "base": stack.base})
-    assert all(s.get("status") == "pending" for s in started), started
-    return started
-
-
 def _at_once(*calls):
     """Run the calls in threads released together by a barrier; their results in order."""
     barrier = threading.Barrier(len(calls))
@@ -61,7 +53,7 @@ def _status(stack: Stack, pk: int) -> tuple[str, int | None]:
 
 
 def test_same_token_uploaded_twice_at_once(stack: Stack, frames) -> None:
-    started = _checks(stack, "dup", 4)
+    started = stack.start_checks("dup", 4)
     live = frames["live"][0]
     for s in started:
         first, second = _at_once(
@@ -88,7 +80,7 @@ def test_same_token_uploaded_twice_at_once(stack: Stack, frames) -> None:
 
 
 def test_return_view_races_refresh_command_and_two_tabs(stack: Stack, frames) -> None:
-    started = _checks(stack, "ret", 6)
+    started = stack.start_checks("ret", 6)
     for s in started:
         assert upload(stack.base, s["token"], frames["live"][1]).status_code == 202
     for s in started:

@@ -12,19 +12,11 @@ import time
 import pytest
 
 from .client import api, page_status, upload, wait_done
-from .conftest import ANALYSIS_TIMEOUT, PASSWORD, Stack, wait_until
+from .conftest import ANALYSIS_TIMEOUT, Stack, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.load]
 
 RETURN_URL = "https://integrator.example/back"
-
-
-def _checks(stack: Stack, prefix: str, n: int) -> list[dict]:
-    names = [f"{prefix}-{i}" for i in range(n)]
-    stack.driver("users", {"names": names, "password": PASSWORD})
-    started = stack.driver("start", {"users": names, "actions": ["BlinkEye"], "base": stack.base})
-    assert all(s.get("status") == "pending" for s in started), started
-    return started
 
 
 def _task_status(stack: Stack, token: str) -> str | None:
@@ -73,7 +65,7 @@ def test_worker_killed_during_analysis(stack: Stack, frames) -> None:
     capture = live[0] + [(jpeg, t + live[0][-1][1] + 50, p) for jpeg, t, p in live[1]]
     caught = None
     for attempt in range(3):
-        [check] = _checks(stack, f"kill{attempt}", 1)
+        [check] = stack.start_checks(f"kill{attempt}", 1)
         stack.kill_worker()  # the new worker has not loaded the engine: a wider window
         assert upload(stack.base, check["token"], capture).status_code == 202
         deadline = time.monotonic() + 60
@@ -109,7 +101,7 @@ def test_worker_killed_during_analysis(stack: Stack, frames) -> None:
     assert page_status(stack.base, token)["state"] == "done"
 
     # The supervisor restarted the worker; it serves the next check normally.
-    [fresh] = _checks(stack, "after-kill", 1)
+    [fresh] = stack.start_checks("after-kill", 1)
     assert upload(stack.base, fresh["token"], live[2]).status_code == 202
     assert wait_done(stack.base, fresh["token"], timeout=120)["state"] == "done"
     [(reason,)] = stack.sql(
@@ -124,7 +116,7 @@ def test_postgres_restarted_mid_run(stack: Stack, frames) -> None:
     their own JSON (the protocol's code 500 for the API; none hangs, none half-writes),
     and after the restart everything recovers: pooled connections are replaced, the
     worker is back, every check ends with one status."""
-    started = _checks(stack, "pg", 4)
+    started = stack.start_checks("pg", 4)
     live = frames["live"]
     for s in started[:2]:
         assert upload(stack.base, s["token"], live[0]).status_code == 202
@@ -210,7 +202,7 @@ def test_redis_down_limits_fail_closed(stack: Stack, frames) -> None:
         assert time.monotonic() - t0 < 10
         assert [(r.status_code, r.json()["code"]) for r in refused] == [(200, 500)] * 2
         # The integrator's exempt key needs no counter: a whole check still runs.
-        [check] = _checks(stack, "redis-down", 1)
+        [check] = stack.start_checks("redis-down", 1)
         assert upload(stack.base, check["token"], frames["live"][2]).status_code == 202
         assert wait_done(stack.base, check["token"], timeout=120)["state"] == "done"
         [refreshed] = stack.driver("refresh", {"ids": [check["id"]], "attempts": 3, "interval": 1})
